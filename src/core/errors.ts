@@ -34,7 +34,11 @@ export class BaseError extends Error {
     const safeShort = redactSecrets(shortMessage)
     const safeDetails = details === undefined ? undefined : redactSecrets(details)
     const metaMessages = (parameters.metaMessages ?? []).map(redactSecrets)
-    const message = [safeShort, ...metaMessages, ...(safeDetails && safeDetails !== safeShort ? [`Details: ${safeDetails}`] : [])].join('\n')
+    const message = [
+      safeShort,
+      ...metaMessages,
+      ...(safeDetails && safeDetails !== safeShort ? [`Details: ${safeDetails}`] : []),
+    ].join('\n')
     super(message, parameters.cause === undefined ? undefined : { cause: parameters.cause })
     this.shortMessage = safeShort
     this.details = safeDetails
@@ -64,7 +68,8 @@ export class InvalidInputError extends BaseError {
 
 const urlCredentials = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]+)(:[^\s/@]*)?@/gi
 const secretQueryParam = /([?&](?:api[-_]?key|apikey|key|token|access[-_]?token|secret|password)=)[^&\s#"']+/gi
-const infuraLikePath = /(https?:\/\/[^\s/]*(?:infura\.io|alchemy\.com|alchemyapi\.io|quiknode\.pro|ankr\.com)[^\s]*?\/v\d+\/|\/v\d\/)([a-z0-9_-]{16,})/gi
+const infuraLikePath =
+  /(https?:\/\/[^\s/]*(?:infura\.io|alchemy\.com|alchemyapi\.io|quiknode\.pro|ankr\.com)[^\s]*?\/v\d+\/|\/v\d\/)([a-z0-9_-]{16,})/gi
 const bearer = /(authorization:\s*bearer\s+|bearer\s+)[^\s"']+/gi
 
 /**

@@ -1,0 +1,88 @@
+/**
+ * Typed errors for what an Ethereum node or a contract can answer, mapped once from viem's error tree so that
+ * callers branch on a class instead of parsing messages. URLs in messages go through `redactSecrets`.
+ */
+import {
+  ContractFunctionRevertedError,
+  HttpRequestError,
+  BaseError as ViemBaseError,
+  InsufficientFundsError as ViemInsufficientFundsError,
+  NonceTooLowError as ViemNonceTooLowError,
+  TimeoutError as ViemTimeoutError,
+  WaitForTransactionReceiptTimeoutError,
+} from 'viem'
+import { BaseError, type BaseErrorParameters } from '../core/errors.js'
+
+/** The node could not be reached or did not answer in time. Retryable. */
+export class ChainUnreachableError extends BaseError {
+  override name = 'ChainUnreachableError'
+  readonly retryable = true
+}
+
+/** A contract call or transaction reverted; `errorName` is the custom error (or `Error` for a reason string). */
+export class ContractRevertedError extends BaseError {
+  override name = 'ContractRevertedError'
+  readonly retryable = false
+  constructor(
+    readonly functionName: string,
+    readonly errorName: string | undefined,
+    readonly reason: string | undefined,
+    parameters: BaseErrorParameters = {},
+  ) {
+    super(
+      `${functionName} reverted${errorName && errorName !== 'Error' ? ` with ${errorName}` : ''}${reason ? `: ${reason}` : ''}.`,
+      parameters,
+    )
+  }
+}
+
+export class InsufficientFundsError extends BaseError {
+  override name = 'InsufficientFundsError'
+  readonly retryable = false
+}
+
+export class NonceTooLowError extends BaseError {
+  override name = 'NonceTooLowError'
+  readonly retryable = true
+}
+
+export class ReceiptTimeoutError extends BaseError {
+  override name = 'ReceiptTimeoutError'
+  readonly retryable = true
+}
+
+/** Maps any error thrown by viem into one of the classes above (or a plain BaseError). */
+export function toChainError(error: unknown, context: { functionName?: string; url?: string } = {}): BaseError {
+  if (error instanceof BaseError) return error
+  if (!(error instanceof ViemBaseError)) {
+    return new BaseError(error instanceof Error ? error.message : String(error), { cause: error })
+  }
+  const what = context.functionName ?? 'request'
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError)
+  if (reverted instanceof ContractFunctionRevertedError) {
+    return new ContractRevertedError(what, reverted.data?.errorName, reverted.reason, {
+      cause: error,
+      details: reverted.shortMessage,
+    })
+  }
+  if (error.walk((e) => e instanceof ViemInsufficientFundsError)) {
+    return new InsufficientFundsError(`The sender cannot pay for ${what}: insufficient funds for gas.`, {
+      cause: error,
+    })
+  }
+  if (error.walk((e) => e instanceof ViemNonceTooLowError)) {
+    return new NonceTooLowError(`Nonce too low for ${what}.`, { cause: error })
+  }
+  if (error instanceof WaitForTransactionReceiptTimeoutError) {
+    return new ReceiptTimeoutError(`No receipt for ${what} in time.`, { cause: error })
+  }
+  if (error.walk((e) => e instanceof HttpRequestError || e instanceof ViemTimeoutError)) {
+    const where = context.url ? ` at ${context.url}` : ''
+    return new ChainUnreachableError(`Cannot reach the Ethereum node${where}.`, {
+      cause: error,
+      details: error.walk().toString().split('\n')[0],
+      metaMessages: ['Check --eth-http-url and that the node is running.'],
+    })
+  }
+  return new BaseError(`${what} failed: ${error.shortMessage}`, { cause: error })
+}

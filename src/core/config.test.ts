@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { z } from 'zod'
+import { defineOptions, resolveOptions } from './config.js'
+import { InvalidInputError } from './errors.js'
+
+const definitions = defineOptions({
+  port: { flag: 'port', argument: '<n>', description: 'port', schema: z.coerce.number().int().positive(), default: 80 },
+  url: { flag: 'eth-http-url', argument: '<url>', description: 'rpc', schema: z.string().url() },
+  key: { flag: 'api-key', argument: '<key>', description: 'key', schema: z.string().min(10), secret: true },
+})
+
+function configFile(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'avskit-config-')), 'config.yaml')
+  writeFileSync(path, text)
+  return path
+}
+
+describe('resolveOptions', () => {
+  test('uses the default when nothing is given', () => {
+    expect(resolveOptions(definitions, { flags: {}, env: {} })).toEqual({ port: 80, url: undefined, key: undefined })
+  })
+
+  test('takes flags over env over config file over defaults', () => {
+    const file = configFile('port: 1\neth-http-url: http://file\n')
+    expect(resolveOptions(definitions, { flags: {}, env: {}, configFile: file }).port).toBe(1)
+    expect(resolveOptions(definitions, { flags: {}, env: { AVSKIT_PORT: '2' }, configFile: file }).port).toBe(2)
+    expect(
+      resolveOptions(definitions, { flags: { port: '3' }, env: { AVSKIT_PORT: '2' }, configFile: file }).port,
+    ).toBe(3)
+    expect(resolveOptions(definitions, { flags: {}, env: {}, configFile: file }).url).toBe('http://file')
+  })
+
+  test('names the flag and the bad value when a flag is invalid', () => {
+    expect(() => resolveOptions(definitions, { flags: { port: 'abc' }, env: {} })).toThrowError(
+      /Invalid --port: .*got "abc"/,
+    )
+  })
+
+  test('names the environment variable when the env value is invalid', () => {
+    expect(() => resolveOptions(definitions, { flags: {}, env: { AVSKIT_ETH_HTTP_URL: 'nope' } })).toThrowError(
+      /Invalid AVSKIT_ETH_HTTP_URL \(for --eth-http-url\)/,
+    )
+  })
+
+  test('never echoes the value of a secret option', () => {
+    try {
+      resolveOptions(definitions, { flags: { apiKey: 'short' }, env: {} })
+      expect.unreachable()
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidInputError)
+      expect((error as Error).message).toContain('--api-key')
+      expect((error as Error).message).not.toContain('short')
+    }
+  })
+
+  test('rejects an unknown key in the config file', () => {
+    const file = configFile('prot: 1\n')
+    expect(() => resolveOptions(definitions, { flags: {}, env: {}, configFile: file })).toThrowError(
+      /Unknown key "prot"/,
+    )
+  })
+
+  test('rejects a config file that is not a mapping or not YAML', () => {
+    expect(() =>
+      resolveOptions(definitions, { flags: {}, env: {}, configFile: configFile('- 1\n- 2\n') }),
+    ).toThrowError(/must be a YAML mapping/)
+    expect(() => resolveOptions(definitions, { flags: {}, env: {}, configFile: configFile('a: [1\n') })).toThrowError(
+      /not valid YAML/,
+    )
+    expect(() => resolveOptions(definitions, { flags: {}, env: {}, configFile: '/nonexistent/x.yaml' })).toThrowError(
+      /Cannot read config file/,
+    )
+  })
+})
