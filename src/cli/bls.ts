@@ -34,17 +34,19 @@ const privateKeyOption = defineOptions({
     description: 'BLS private key, decimal or 0x-hex',
     schema: z.string(),
     secret: true,
+    required: true,
   },
 })
 
 const digestOption = defineOptions({
-  digest: { flag: 'digest', argument: '<0x…>', description: '32-byte message digest', schema: digestSchema },
+  digest: {
+    flag: 'digest',
+    argument: '<0x…>',
+    description: '32-byte message digest',
+    schema: digestSchema,
+    required: true,
+  },
 })
-
-function required<T>(value: T | undefined, flag: string): T {
-  if (value === undefined) throw new InvalidInputError(`Missing --${flag}.`)
-  return value
-}
 
 function parseJsonFlag(text: string, flag: string): unknown {
   try {
@@ -80,7 +82,7 @@ export function registerBlsCommands(program: Command): void {
     options: privateKeyOption,
     async run({ options }) {
       await initBn254()
-      printJson(keyPairJson(parseBlsPrivateKey(required(options.privateKey, 'private-key'))))
+      printJson(keyPairJson(parseBlsPrivateKey(options.privateKey)))
       return 0
     },
   })
@@ -91,7 +93,7 @@ export function registerBlsCommands(program: Command): void {
     options: digestOption,
     async run({ options }) {
       await initBn254()
-      printJson(g1ToJson(hashToG1(required(options.digest, 'digest'))))
+      printJson(g1ToJson(hashToG1(options.digest)))
       return 0
     },
   })
@@ -102,8 +104,8 @@ export function registerBlsCommands(program: Command): void {
     options: { ...privateKeyOption, ...digestOption },
     async run({ options }) {
       await initBn254()
-      const privateKey = parseBlsPrivateKey(required(options.privateKey, 'private-key'))
-      printJson(g1ToJson(signDigest(privateKey, required(options.digest, 'digest'))))
+      const privateKey = parseBlsPrivateKey(options.privateKey)
+      printJson(g1ToJson(signDigest(privateKey, options.digest)))
       return 0
     },
   })
@@ -112,15 +114,21 @@ export function registerBlsCommands(program: Command): void {
     name: 'verify',
     description: 'verify a signature against a G2 public key (exit 0 valid, 1 invalid, 2 bad input)',
     options: {
-      g2: { flag: 'g2', argument: '<json>', description: 'G2 public key JSON', schema: z.string() },
+      g2: { flag: 'g2', argument: '<json>', description: 'G2 public key JSON', schema: z.string(), required: true },
       ...digestOption,
-      signature: { flag: 'signature', argument: '<json>', description: 'G1 signature JSON', schema: z.string() },
+      signature: {
+        flag: 'signature',
+        argument: '<json>',
+        description: 'G1 signature JSON',
+        schema: z.string(),
+        required: true,
+      },
     },
     async run({ options }) {
       await initBn254()
-      const pkG2 = g2FromJson(parseJsonFlag(required(options.g2, 'g2'), 'g2'), '--g2')
-      const signature = g1FromJson(parseJsonFlag(required(options.signature, 'signature'), 'signature'), '--signature')
-      const valid = verifySignature(pkG2, required(options.digest, 'digest'), signature)
+      const pkG2 = g2FromJson(parseJsonFlag(options.g2, 'g2'), '--g2')
+      const signature = g1FromJson(parseJsonFlag(options.signature, 'signature'), '--signature')
+      const valid = verifySignature(pkG2, options.digest, signature)
       printJson({ valid })
       return valid ? 0 : 1
     },

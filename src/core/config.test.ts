@@ -56,6 +56,16 @@ describe('resolveOptions', () => {
     }
   })
 
+  test('names the flag and env var of a required option that has no value', () => {
+    const required = defineOptions({
+      url: { flag: 'eth-http-url', argument: '<url>', description: 'rpc', schema: z.string(), required: true },
+    })
+    expect(() => resolveOptions(required, { flags: {}, env: {} })).toThrowError(
+      'Missing --eth-http-url (or set AVSKIT_ETH_HTTP_URL).',
+    )
+    expect(resolveOptions(required, { flags: {}, env: { AVSKIT_ETH_HTTP_URL: 'x' } }).url).toBe('x')
+  })
+
   test('rejects an unknown key in the config file', () => {
     const file = configFile('prot: 1\n')
     expect(() => resolveOptions(definitions, { flags: {}, env: {}, configFile: file })).toThrowError(

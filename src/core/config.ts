@@ -20,6 +20,8 @@ export type OptionDefinition<T = unknown> = {
   /** Environment variable; defaults to `<prefix>_<FLAG_IN_UPPER_SNAKE>`. */
   env?: string
   default?: T
+  /** Resolution fails with a message naming the flag and env var when no source gives a value. */
+  required?: true
   /** The value is a credential: never echo it in errors or logs. */
   secret?: boolean
   /** Also accepted under these flag names (for drop-in compatibility with other tools). */
@@ -30,7 +32,7 @@ export type OptionDefinitions = Record<string, OptionDefinition>
 
 export type ResolvedOptions<D extends OptionDefinitions> = {
   [K in keyof D]: D[K] extends OptionDefinition<infer T>
-    ? D[K] extends { default: unknown }
+    ? D[K] extends { default: unknown } | { required: true }
       ? T
       : T | undefined
     : never
@@ -106,6 +108,9 @@ export function resolveOptions<const D extends OptionDefinitions>(
     else if (env[envVar] !== undefined && env[envVar] !== '') [source, raw] = ['env', env[envVar]]
     else if (fileValue !== undefined) [source, raw] = ['config', fileValue]
     else {
+      if (definition.required && definition.default === undefined) {
+        throw new InvalidInputError(`Missing --${definition.flag} (or set ${envVar}).`)
+      }
       resolved[key] = definition.default
       continue
     }
