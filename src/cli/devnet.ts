@@ -1,0 +1,65 @@
+/** `avskit devnet`: the whole AVS network on a local anvil chain, until Ctrl-C. */
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { defineOptions } from '../core/config.js'
+import { createShutdown } from '../core/lifecycle.js'
+import { startDevnet } from '../devnet/startDevnet.js'
+import { formatDevnetSummary } from '../devnet/summary.js'
+import { addCommand } from './command.js'
+import { positiveIntSchema } from './commonOptions.js'
+
+const options = defineOptions({
+  operators: {
+    flag: 'operators',
+    argument: '<n>',
+    description: 'number of operators to register',
+    schema: positiveIntSchema.max(200, { message: 'expected at most 200 operators' }),
+    default: 4,
+  },
+  quorums: {
+    flag: 'quorums',
+    argument: '<n>',
+    description: 'number of quorums to create',
+    schema: positiveIntSchema.max(192, { message: 'expected at most 192 quorums' }),
+    default: 2,
+  },
+  dataDir: {
+    flag: 'data-dir',
+    argument: '<path>',
+    description: 'folder for the chain state, keystores and databases',
+    schema: z.string().min(1),
+    default: '.avskit',
+  },
+  port: {
+    flag: 'port',
+    argument: '<port>',
+    description: 'anvil JSON-RPC port (0 picks a free one)',
+    schema: z.coerce.number().int().min(0).max(65_535, { message: 'expected a port from 0 to 65535' }),
+    default: 8545,
+  },
+  blockTime: {
+    flag: 'block-time',
+    argument: '<seconds>',
+    description: 'seconds between blocks after setup (0: one block per transaction)',
+    schema: z.coerce.number().int().min(0),
+    default: 1,
+  },
+})
+
+export function registerDevnetCommand(program: Command): void {
+  addCommand(program, {
+    name: 'devnet',
+    description: 'run a local AVS network: anvil, the contracts, registered operators and every service',
+    options,
+    async run({ options, logger }) {
+      const shutdown = createShutdown({ logger, handleSignals: true })
+      const devnet = await startDevnet({ ...options, logger })
+      shutdown.add('devnet', () => devnet.stop())
+      process.stdout.write(
+        `${devnet.resumed ? 'resumed' : 'started'} devnet (${options.dataDir}/devnet.json)\n\n${formatDevnetSummary(devnet.summary)}\n\nCtrl-C to stop.\n`,
+      )
+      await shutdown.done
+      return 0
+    },
+  })
+}

@@ -1,0 +1,145 @@
+/**
+ * `avskit devnet`: a whole AVS network on one machine. Starts anvil with its state in the data folder, and on
+ * first start deploys the contracts, creates the quorums and registers the operators; on later starts it loads
+ * the saved chain and checks that the contracts are still there instead of redeploying.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { type Address, createTestClient, http, parseEther } from 'viem'
+import { privateKeyToAccount } from 'viem/accounts'
+import { registryCoordinatorAbi as devnetRegistryCoordinatorAbi } from '../chain/artifacts/index.js'
+import { type ChainClient, createChainClient } from '../chain/clients.js'
+import { createTransactionSender } from '../chain/transactionSender.js'
+import { BaseError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { initBn254 } from '../crypto/index.js'
+import { type Anvil, startAnvil } from './anvil.js'
+import { createOperators } from './createOperators.js'
+import { type DevnetContracts, deployContracts } from './deployContracts.js'
+import { type DevnetSummary, readDevnetSummary, writeDevnetSummary } from './summary.js'
+
+/** anvil's first dev account (mnemonic "test test … junk"): a public key, only ever used on the local chain. */
+export const devnetOwnerKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const
+
+export type StartDevnetParameters = {
+  dataDir: string
+  operators: number
+  quorums: number
+  /** anvil RPC port (0 picks a free one). */
+  port: number
+  chainId?: number | undefined
+  /** Seconds between blocks once the network is set up (0: a block per transaction). */
+  blockTime: number
+  logger: Logger
+}
+
+export type Devnet = {
+  summary: DevnetSummary
+  client: ChainClient
+  anvil: Anvil
+  /** True when an existing chain was loaded from the data folder. */
+  resumed: boolean
+  stop(): Promise<void>
+}
+
+export async function startDevnet(parameters: StartDevnetParameters): Promise<Devnet> {
+  const { logger } = parameters
+  const dataDir = resolve(parameters.dataDir)
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
+  await initBn254()
+  const previous = await readDevnetSummary(dataDir)
+  const anvil = await startAnvil({
+    port: parameters.port,
+    chainId: parameters.chainId ?? previous?.chainId ?? 31337,
+    statePath: join(dataDir, 'anvil-state.json'),
+    // Dump periodically too, so even a crash loses at most a few seconds of chain.
+    stateInterval: 5,
+  })
+  try {
+    const client = await createChainClient({ url: anvil.rpcUrl })
+    const resumable = previous && (await hasCode(client, previous.contracts.registryCoordinator))
+    if (previous && !resumable) logger.warn('the saved chain does not hold the devnet contracts: deploying anew')
+
+    const summary = resumable
+      ? { ...previous, rpcUrl: anvil.rpcUrl }
+      : await setUpNetwork({ ...parameters, dataDir, client, rpcUrl: anvil.rpcUrl })
+    if (parameters.blockTime > 0) {
+      await testClient(anvil.rpcUrl).setIntervalMining({ interval: parameters.blockTime })
+    }
+    await writeDevnetSummary(dataDir, summary)
+    return {
+      summary,
+      client,
+      anvil,
+      resumed: Boolean(resumable),
+      async stop() {
+        await anvil.stop()
+      },
+    }
+  } catch (error) {
+    await anvil.stop()
+    throw error
+  }
+}
+
+async function hasCode(client: ChainClient, address: Address | undefined): Promise<boolean> {
+  if (!address) return false
+  const code = await client.getCode({ address })
+  return code !== undefined && code !== '0x'
+}
+
+function testClient(rpcUrl: string) {
+  return createTestClient({ mode: 'anvil', transport: http(rpcUrl) })
+}
+
+async function setUpNetwork(
+  parameters: StartDevnetParameters & { dataDir: string; client: ChainClient; rpcUrl: string },
+): Promise<DevnetSummary> {
+  const { client, logger } = parameters
+  if (parameters.quorums < 1) throw new BaseError('A devnet needs at least one quorum.')
+  const owner = createTransactionSender({ client, account: privateKeyToAccount(devnetOwnerKey), logger })
+  const deploymentBlock = await client.getBlockNumber()
+  const contracts = await deployContracts({
+    client,
+    sender: owner,
+    onProgress: (step) => logger.info({ step }, 'deploying'),
+  })
+  for (let quorum = 0; quorum < parameters.quorums; quorum++) {
+    await owner.send({
+      address: contracts.registryCoordinator,
+      abi: devnetRegistryCoordinatorAbi,
+      functionName: 'createQuorum',
+      args: [
+        { maxOperatorCount: 200, kickBIPsOfOperatorStake: 11_000, kickBIPsOfTotalStake: 50 },
+        parseEther('1'),
+        contracts.strategies.map((strategy) => ({ strategy, multiplier: parseEther('1') })),
+      ],
+    })
+  }
+  logger.info({ quorums: parameters.quorums }, 'quorums created')
+  const testActions = testClient(parameters.rpcUrl)
+  const operators = await createOperators({
+    client,
+    owner,
+    contracts,
+    dataDir: parameters.dataDir,
+    count: parameters.operators,
+    quorumCount: parameters.quorums,
+    logger,
+    setBalance: (address, value) => testActions.setBalance({ address, value }),
+  })
+  return {
+    chainId: client.chain.id,
+    rpcUrl: parameters.rpcUrl,
+    deploymentBlock: deploymentBlock.toString(),
+    contracts: contractAddresses(contracts),
+    quorumCount: parameters.quorums,
+    operators,
+    services: {},
+  }
+}
+
+function contractAddresses(contracts: DevnetContracts): Record<string, Address> {
+  const { strategies, ...named } = contracts
+  return { ...named, ...Object.fromEntries(strategies.map((s, i) => [`strategy${i}`, s])) }
+}
