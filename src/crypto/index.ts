@@ -81,3 +81,57 @@ export {
   verifySignature,
   verifySignatureMcl,
 } from './bn254/index.js'
+
+/* Keystores (keystore/): ECDSA in Web3 Secret Storage v3, BLS in eigensdk-go's format and EIP-2335, passwords. */
+export {
+  type BlsKeystoreFormat,
+  type CreateBlsKeystoreParameters,
+  type CreateBlsKeystoreReturnType,
+  createBlsKeystore,
+  type DecryptBlsKeystoreReturnType,
+  decryptBlsKeystore,
+  type EigensdkBlsKeystoreJson,
+  formatEigensdkG1,
+  parseEigensdkG1,
+} from './keystore/blsKeystore.js'
+export { lightScryptParams, type ScryptParams, standardScryptParams } from './keystore/deriveKeystoreKey.js'
+export {
+  type CreateEcdsaKeystoreParameters,
+  type CreateEcdsaKeystoreReturnType,
+  createEcdsaKeystore,
+  type DecryptEcdsaKeystoreReturnType,
+  decryptEcdsaKeystore,
+  type EcdsaKeystoreJson,
+  parseEcdsaPrivateKey,
+} from './keystore/ecdsaKeystore.js'
+export {
+  type DecryptEip2335KeystoreReturnType,
+  decryptEip2335Keystore,
+  normalizeEip2335Password,
+} from './keystore/eip2335Keystore.js'
+export { InvalidKeystoreError, WrongPasswordError } from './keystore/keystoreErrors.js'
+export {
+  type DecryptKeystoreFileReturnType,
+  decryptKeystoreFile,
+  detectKeystoreFormat,
+  type KeystoreFile,
+  type KeystoreFormat,
+  type KeystoreKeyType,
+  readBlsKeystoreFile,
+  readEcdsaKeystoreFile,
+  readKeystoreFile,
+  type WriteKeystoreFileOptions,
+  writeKeystoreFile,
+} from './keystore/keystoreFile.js'
+export {
+  type PasswordPromptInput,
+  type ResolvePasswordParameters,
+  resolvePassword,
+} from './keystore/resolvePassword.js'
+export {
+  type DecryptSecretV3Options,
+  decryptSecretV3,
+  type EncryptSecretV3Parameters,
+  encryptSecretV3,
+  type Web3CryptoJson,
+} from './keystore/web3SecretStorage.js'
