@@ -51,11 +51,12 @@ export function checkSignaturesGamma(p: CheckSignaturesEquationParameters): bigi
 }
 
 function prepare(p: CheckSignaturesEquationParameters) {
+  const msgHash = digestToBytes(p.msgHash, 'msgHash')
   const options = { allowInfinity: true }
   const apk = g1ToMcl(p.apk, 'apk', options)
   const apkG2 = g2ToMcl(p.apkG2, 'apkG2', options)
   const sigma = g1ToMcl(p.sigma, 'sigma', options)
-  return gammaEquationMcl(sigma, apk, hashToG1Mcl(p.msgHash), apkG2, checkSignaturesGamma(p))
+  return gammaEquationMcl(sigma, apk, hashToG1Mcl(msgHash), apkG2, checkSignaturesGamma(p))
 }
 
 /**
