@@ -81,11 +81,16 @@ export function walletFor(rpcUrl: string, account: Account): Wallet {
 export async function deployFixture(
   rpcUrl: string,
   quorums: readonly Omit<CreateQuorumArgsParameters, 'strategies'>[] = [],
+  options: { taskResponseWindowBlock?: number | undefined } = {},
 ): Promise<ContractsFixture> {
   const publicClient = createPublicClient({ chain: foundry, transport: http(rpcUrl), cacheTime: 0 })
   const testClient = createTestClient({ chain: foundry, mode: 'anvil', transport: http(rpcUrl) })
   const owner = walletFor(rpcUrl, privateKeyToAccount(anvilAccounts[0]))
-  const contracts = await deployContracts({ publicClient, walletClient: owner })
+  const contracts = await deployContracts({
+    publicClient,
+    walletClient: owner,
+    taskResponseWindowBlock: options.taskResponseWindowBlock,
+  })
   const fixture = { rpcUrl, publicClient, testClient, owner, contracts }
   for (const quorum of quorums) {
     await send(fixture, owner, {
