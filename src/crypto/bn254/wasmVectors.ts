@@ -12,6 +12,7 @@
  */
 import * as mcl from 'mcl-wasm'
 import mclCore from 'mcl-wasm/dist/mcl.js'
+import { InvalidInputError } from '../../core/errors.js'
 import { getBn254Runtime } from './runtime.js'
 
 /** Points copied to the wasm stack at once: 256 G2 points are 72 KiB. */
@@ -108,12 +109,17 @@ export function sumG2Mcl(points: readonly mcl.G2[]): mcl.G2 {
 /** Σ scalars[i]·points[i] (multi-scalar multiplication), chunked to fit mcl's stack. */
 export function mulVecMcl<T extends mcl.G1 | mcl.G2>(points: readonly T[], scalars: readonly mcl.Fr[]): T {
   getBn254Runtime()
+  if (points.length !== scalars.length) {
+    throw new InvalidInputError(
+      `mulVecMcl: expected as many scalars as points, got ${scalars.length} for ${points.length}`,
+    )
+  }
   let acc: T | undefined
   for (let start = 0; start < points.length; start += CHUNK) {
     const part = mcl.mulVec(points.slice(start, start + CHUNK), scalars.slice(start, start + CHUNK))
     acc = acc === undefined ? part : (mcl.add(acc, part) as T)
   }
-  if (acc === undefined) throw new RangeError('mulVecMcl: expected at least one point')
+  if (acc === undefined) throw new InvalidInputError('mulVecMcl: expected at least one point, got an empty array')
   return acc
 }
 
@@ -121,7 +127,9 @@ export function mulVecMcl<T extends mcl.G1 | mcl.G2>(points: readonly T[], scala
 export function millerLoopProduct(g1s: readonly mcl.G1[], g2s: readonly mcl.G2[]): mcl.GT {
   getBn254Runtime()
   if (g1s.length !== g2s.length || g1s.length === 0) {
-    throw new RangeError(`millerLoopProduct: expected equal, non-zero lengths, got ${g1s.length} and ${g2s.length}`)
+    throw new InvalidInputError(
+      `millerLoopProduct: expected equal, non-zero numbers of G1 and G2 points, got ${g1s.length} and ${g2s.length}`,
+    )
   }
   const native = getNative()
   let acc: mcl.GT | undefined
