@@ -1,4 +1,4 @@
-import { createPublicClient, createWalletClient, getAddress, http, zeroAddress } from 'viem'
+import { type Address, createPublicClient, http, zeroAddress } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { describe, expect, test } from 'vitest'
@@ -10,63 +10,83 @@ import {
   stakeRegistryAbi,
   taskManagerAbi,
 } from '../../src/chain/artifacts/index.js'
-import { createQuorumArgs, deployContracts, devnetStrategyAddress } from '../../src/devnet/deployContracts.js'
+import {
+  createQuorumArgs,
+  type DevnetContracts,
+  deployContracts,
+  devnetStrategyAddress,
+} from '../../src/devnet/deployContracts.js'
 import { anvilAccounts, useAnvil } from '../anvil.js'
+import { send, walletFor } from './contractsFixture.js'
 
 describe('deployContracts', () => {
   const chain = useAnvil()
 
-  test('deploys every contract and wires the registries to the coordinator', async () => {
-    const account = privateKeyToAccount(anvilAccounts[0])
-    const publicClient = createPublicClient({ chain: foundry, transport: http(chain.rpcUrl), cacheTime: 0 })
-    const walletClient = createWalletClient({ account, chain: foundry, transport: http(chain.rpcUrl) })
-    const steps: string[] = []
-    const contracts = await deployContracts({ publicClient, walletClient, onProgress: (step) => steps.push(step) })
-
-    expect(steps).toHaveLength(10)
+  async function expectWired(contracts: DevnetContracts, owner: Address) {
+    const client = createPublicClient({ chain: foundry, transport: http(chain.rpcUrl) })
     for (const [name, address] of Object.entries(contracts)) {
       if (name === 'strategies') continue
-      const code = await publicClient.getCode({ address: address as `0x${string}` })
-      expect(code?.length, name).toBeGreaterThan(2)
+      expect((await client.getCode({ address: address as Address }))?.length, name).toBeGreaterThan(2)
     }
-    const read = <const abi extends readonly unknown[]>(address: `0x${string}`, abi: abi, functionName: string) =>
-      publicClient.readContract({ address, abi: abi as never, functionName } as never) as Promise<unknown>
-    expect(await read(contracts.registryCoordinator, registryCoordinatorAbi, 'stakeRegistry')).toBe(
-      contracts.stakeRegistry,
+    const coordinator = { address: contracts.registryCoordinator, abi: registryCoordinatorAbi } as const
+    expect(await client.readContract({ ...coordinator, functionName: 'stakeRegistry' })).toBe(contracts.stakeRegistry)
+    expect(await client.readContract({ ...coordinator, functionName: 'blsApkRegistry' })).toBe(contracts.blsApkRegistry)
+    expect(await client.readContract({ ...coordinator, functionName: 'indexRegistry' })).toBe(contracts.indexRegistry)
+    expect(await client.readContract({ ...coordinator, functionName: 'serviceManager' })).toBe(contracts.serviceManager)
+    expect(await client.readContract({ ...coordinator, functionName: 'owner' })).toBe(owner)
+    expect(await client.readContract({ ...coordinator, functionName: 'numRegistries' })).toBe(3n)
+    for (const [address, abi] of [
+      [contracts.stakeRegistry, stakeRegistryAbi],
+      [contracts.blsApkRegistry, blsApkRegistryAbi],
+      [contracts.indexRegistry, indexRegistryAbi],
+    ] as const) {
+      expect(await client.readContract({ address, abi, functionName: 'registryCoordinator' })).toBe(
+        contracts.registryCoordinator,
+      )
+    }
+    const serviceManager = { address: contracts.serviceManager, abi: serviceManagerAbi } as const
+    expect(await client.readContract({ ...serviceManager, functionName: 'avsDirectory' })).toBe(contracts.avsDirectory)
+    expect(await client.readContract({ ...serviceManager, functionName: 'delegation' })).toBe(
+      contracts.delegationManager,
     )
-    expect(await read(contracts.registryCoordinator, registryCoordinatorAbi, 'blsApkRegistry')).toBe(
-      contracts.blsApkRegistry,
-    )
-    expect(await read(contracts.registryCoordinator, registryCoordinatorAbi, 'indexRegistry')).toBe(
-      contracts.indexRegistry,
-    )
-    expect(await read(contracts.registryCoordinator, registryCoordinatorAbi, 'serviceManager')).toBe(
+    expect(await client.readContract({ ...serviceManager, functionName: 'owner' })).toBe(owner)
+    const taskManager = { address: contracts.taskManager, abi: taskManagerAbi } as const
+    expect(await client.readContract({ ...taskManager, functionName: 'signatureChecker' })).toBe(
       contracts.serviceManager,
     )
-    expect(await read(contracts.registryCoordinator, registryCoordinatorAbi, 'owner')).toBe(account.address)
-    expect(await read(contracts.stakeRegistry, stakeRegistryAbi, 'registryCoordinator')).toBe(
-      contracts.registryCoordinator,
-    )
-    expect(await read(contracts.stakeRegistry, stakeRegistryAbi, 'delegation')).toBe(contracts.delegationManager)
-    expect(await read(contracts.blsApkRegistry, blsApkRegistryAbi, 'registryCoordinator')).toBe(
-      contracts.registryCoordinator,
-    )
-    expect(await read(contracts.indexRegistry, indexRegistryAbi, 'registryCoordinator')).toBe(
-      contracts.registryCoordinator,
-    )
-    expect(await read(contracts.serviceManager, serviceManagerAbi, 'avsDirectory')).toBe(contracts.avsDirectory)
-    expect(await read(contracts.serviceManager, serviceManagerAbi, 'delegation')).toBe(contracts.delegationManager)
-    expect(await read(contracts.taskManager, taskManagerAbi, 'signatureChecker')).toBe(contracts.serviceManager)
-    expect(await read(contracts.taskManager, taskManagerAbi, 'aggregator')).toBe(zeroAddress)
-    expect(contracts.strategies).toEqual([devnetStrategyAddress(0), devnetStrategyAddress(1)])
-    expect(getAddress(contracts.strategies[0]!)).toBe(contracts.strategies[0])
+    expect(await client.readContract({ ...taskManager, functionName: 'aggregator' })).toBe(zeroAddress)
+    expect(await client.readContract({ ...taskManager, functionName: 'owner' })).toBe(owner)
+  }
 
-    await walletClient.writeContract({
+  test('deploys every contract wired to the others, with placeholder strategies', async () => {
+    const publicClient = createPublicClient({ chain: foundry, transport: http(chain.rpcUrl), cacheTime: 0 })
+    const walletClient = walletFor(chain.rpcUrl, privateKeyToAccount(anvilAccounts[0]))
+    const steps: string[] = []
+    const contracts = await deployContracts({ publicClient, walletClient, onProgress: (step) => steps.push(step) })
+    expect(steps).toHaveLength(10)
+    expect(steps[0]).toBe('deploy DelegationManager (1/10)')
+    await expectWired(contracts, walletClient.account.address)
+    expect(contracts.strategies).toEqual([devnetStrategyAddress(0), devnetStrategyAddress(1)])
+
+    await send({ publicClient }, walletClient, {
       address: contracts.registryCoordinator,
       abi: registryCoordinatorAbi,
       functionName: 'createQuorum',
-      args: createQuorumArgs({ strategies: contracts.strategies }),
+      args: createQuorumArgs({ strategies: contracts.strategies, maxOperatorCount: 5 }),
     })
-    expect(await read(contracts.registryCoordinator, registryCoordinatorAbi, 'quorumCount')).toBe(1)
+    const coordinator = { address: contracts.registryCoordinator, abi: registryCoordinatorAbi } as const
+    expect(await publicClient.readContract({ ...coordinator, functionName: 'quorumCount' })).toBe(1)
+    expect(
+      await publicClient.readContract({ ...coordinator, functionName: 'getOperatorSetParams', args: [0] }),
+    ).toEqual({ maxOperatorCount: 5, kickBIPsOfOperatorStake: 11_000, kickBIPsOfTotalStake: 50 })
+  })
+
+  test('deploys again from an account that already sent transactions, for another owner', async () => {
+    const publicClient = createPublicClient({ chain: foundry, transport: http(chain.rpcUrl), cacheTime: 0 })
+    const walletClient = walletFor(chain.rpcUrl, privateKeyToAccount(anvilAccounts[0]))
+    const owner = privateKeyToAccount(anvilAccounts[5]).address
+    const contracts = await deployContracts({ publicClient, walletClient, owner, strategyCount: 3 })
+    await expectWired(contracts, owner)
+    expect(contracts.strategies).toHaveLength(3)
   })
 })
