@@ -17,6 +17,10 @@ import { BaseError, type BaseErrorParameters } from '../core/errors.js'
 export class ChainUnreachableError extends BaseError {
   override name = 'ChainUnreachableError'
   readonly retryable = true
+  /** Exit code 2 in the CLI: the usual cause is a wrong --eth-http-url. */
+  constructor(shortMessage: string, parameters: Omit<BaseErrorParameters, 'exitCode'> = {}) {
+    super(shortMessage, { ...parameters, exitCode: 2 })
+  }
 }
 
 /** A contract call or transaction reverted; `errorName` is the custom error (or `Error` for a reason string). */

@@ -66,6 +66,8 @@ export const ethHttpUrlOption = defineOptions({
 })
 
 /** The same option definitions, each marked required. */
-export function requiredOption<const D extends Record<string, object>>(definitions: D): { [K in keyof D]: D[K] & { required: true } } {
+export function requiredOption<const D extends Record<string, object>>(
+  definitions: D,
+): { [K in keyof D]: D[K] & { required: true } } {
   return Object.fromEntries(Object.entries(definitions).map(([k, d]) => [k, { ...d, required: true }])) as never
 }

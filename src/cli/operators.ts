@@ -54,7 +54,9 @@ export function registerOperatorsCommand(program: Command): void {
       const quorumNumbers = options.quorums ?? Array.from({ length: count }, (_, i) => i)
       const unknown = quorumNumbers.filter((q) => q >= count)
       if (unknown.length > 0) {
-        throw new InvalidInputError(`Quorum ${unknown.join(', ')} does not exist: the RegistryCoordinator has ${count}.`)
+        throw new InvalidInputError(
+          `Quorum ${unknown.join(', ')} does not exist: the RegistryCoordinator has ${count}.`,
+        )
       }
       const state = await getOperatorState({
         client,
@@ -70,7 +72,9 @@ export function registerOperatorsCommand(program: Command): void {
       const rows = state.quorums.flatMap((q) =>
         q.operators.map((o) => [String(q.quorumNumber), o.address, o.operatorId, formatEther(o.stake)]),
       )
-      process.stdout.write(`block ${state.blockNumber}\n${formatTable(['quorum', 'operator', 'operator id', 'stake'], rows)}\n`)
+      process.stdout.write(
+        `block ${state.blockNumber}\n${formatTable(['quorum', 'operator', 'operator id', 'stake'], rows)}\n`,
+      )
       return 0
     },
   })

@@ -8,10 +8,12 @@ export function createProgram(registrations: readonly CommandRegistration[]): Co
   const program = new Command('avskit')
     .description('The off-chain half of an EigenLayer-style AVS')
     .version(packageVersion(), '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
   for (const register of registrations) register(program)
-  for (const command of allCommands(program)) command.exitOverride()
+  // One line per error, with the pointer to --help on the same line.
+  const output = {
+    outputError: (text: string, write: (s: string) => void) => write(`${text.trimEnd()} (see --help)\n`),
+  }
+  for (const command of [program, ...allCommands(program)]) command.exitOverride().configureOutput(output)
   return program
 }
 

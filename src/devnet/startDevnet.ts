@@ -5,17 +5,17 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { type Address, createTestClient, http, parseEther } from 'viem'
+import { type Address, createTestClient, http } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { registryCoordinatorAbi as devnetRegistryCoordinatorAbi } from '../chain/artifacts/index.js'
-import { type ChainClient, createChainClient } from '../chain/clients.js'
+import { type ChainClient, createChainClient, createSignerClient } from '../chain/clients.js'
 import { createTransactionSender } from '../chain/transactionSender.js'
 import { BaseError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { initBn254 } from '../crypto/index.js'
 import { type Anvil, startAnvil } from './anvil.js'
 import { createOperators } from './createOperators.js'
-import { type DevnetContracts, deployContracts } from './deployContracts.js'
+import { createQuorumArgs, type DevnetContracts, deployContracts } from './deployContracts.js'
 import { type DevnetSummary, readDevnetSummary, writeDevnetSummary } from './summary.js'
 
 /** anvil's first dev account (mnemonic "test test … junk"): a public key, only ever used on the local chain. */
@@ -54,6 +54,8 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     statePath: join(dataDir, 'anvil-state.json'),
     // Dump periodically too, so even a crash loses at most a few seconds of chain.
     stateInterval: 5,
+    // Keep past states across restarts: reads at a reference block (getOperatorState) must still work.
+    args: ['--preserve-historical-states'],
   })
   try {
     const client = await createChainClient({ url: anvil.rpcUrl })
@@ -97,23 +99,21 @@ async function setUpNetwork(
 ): Promise<DevnetSummary> {
   const { client, logger } = parameters
   if (parameters.quorums < 1) throw new BaseError('A devnet needs at least one quorum.')
-  const owner = createTransactionSender({ client, account: privateKeyToAccount(devnetOwnerKey), logger })
+  const ownerAccount = privateKeyToAccount(devnetOwnerKey)
   const deploymentBlock = await client.getBlockNumber()
   const contracts = await deployContracts({
-    client,
-    sender: owner,
+    publicClient: client,
+    walletClient: createSignerClient(client, ownerAccount),
     onProgress: (step) => logger.info({ step }, 'deploying'),
   })
+  // Created after the deployment: the sender takes the account's nonce from the chain at its first send.
+  const owner = createTransactionSender({ client, account: ownerAccount, logger })
   for (let quorum = 0; quorum < parameters.quorums; quorum++) {
     await owner.send({
       address: contracts.registryCoordinator,
       abi: devnetRegistryCoordinatorAbi,
       functionName: 'createQuorum',
-      args: [
-        { maxOperatorCount: 200, kickBIPsOfOperatorStake: 11_000, kickBIPsOfTotalStake: 50 },
-        parseEther('1'),
-        contracts.strategies.map((strategy) => ({ strategy, multiplier: parseEther('1') })),
-      ],
+      args: createQuorumArgs({ strategies: contracts.strategies }),
     })
   }
   logger.info({ quorums: parameters.quorums }, 'quorums created')

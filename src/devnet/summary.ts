@@ -71,12 +71,15 @@ export function formatDevnetSummary(summary: DevnetSummary): string {
     `operators (${summary.operators.length}, ${summary.quorumCount} quorums)`,
     ...summary.operators.map(
       (o) =>
-        `  #${o.index} ${o.address}  id ${o.operatorId}\n       quorums ${o.quorums.join(',')}  stake ${Object.entries(o.stake)
+        `  #${o.index} ${o.address}  id ${o.operatorId}\n       quorums ${o.quorums.join(',')}  stake ${Object.entries(
+          o.stake,
+        )
           .map(([q, s]) => `q${q}=${formatEther(BigInt(s))}`)
           .join(' ')}`,
     ),
   ]
   const services = Object.entries(summary.services)
-  if (services.length > 0) lines.push('', 'services', ...services.map(([name, url]) => `  ${name.padEnd(width)}  ${url}`))
+  if (services.length > 0)
+    lines.push('', 'services', ...services.map(([name, url]) => `  ${name.padEnd(width)}  ${url}`))
   return lines.join('\n')
 }
