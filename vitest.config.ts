@@ -6,8 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-  },
-  benchmark: {
-    include: ['bench/**/*.bench.ts'],
+    globalSetup: ['test/globalSetup.ts'],
+    benchmark: {
+      include: ['bench/**/*.bench.ts'],
+    },
   },
 })

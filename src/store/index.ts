@@ -1,0 +1,22 @@
+/** Public surface of store/: open the database (PGlite or PostgreSQL), advisory locks, repositories. */
+export { advisoryLockKey, migrationLockKey } from './advisoryLockKey.js'
+export type {
+  Database,
+  DatabaseKind,
+  DatabaseSchema,
+  DrizzleDatabase,
+  DrizzleExecutor,
+  DrizzleTransaction,
+  QueryResult,
+  StoreLogger,
+} from './database.js'
+export {
+  DatabaseConnectionError,
+  DatabaseInUseError,
+  DatabaseMigrationError,
+  describePostgresUrl,
+} from './databaseErrors.js'
+export { createKvRepository, type KvEntry, type KvRepository } from './kvRepository.js'
+export { migrationsFolder, migrationsSchema, migrationsTable } from './migrateDatabase.js'
+export { type OpenDatabaseErrorType, type OpenDatabaseParameters, openDatabase } from './openDatabase.js'
+export * as schema from './schema.js'
