@@ -12,6 +12,7 @@ import {
   WaitForTransactionReceiptTimeoutError,
 } from 'viem'
 import { BaseError, type BaseErrorParameters } from '../core/errors.js'
+import { decodeKnownError } from './knownErrors.js'
 
 /** The node could not be reached or did not answer in time. Retryable. */
 export class ChainUnreachableError extends BaseError {
@@ -64,10 +65,10 @@ export function toChainError(error: unknown, context: { functionName?: string; u
   const what = context.functionName ?? 'request'
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError)
   if (reverted instanceof ContractFunctionRevertedError) {
-    return new ContractRevertedError(what, reverted.data?.errorName, reverted.reason, {
-      cause: error,
-      details: reverted.shortMessage,
-    })
+    const known = reverted.data ? undefined : reverted.raw && decodeKnownError(reverted.raw)
+    const errorName = reverted.data?.errorName ?? known?.errorName
+    const reason = reverted.reason ?? (known ? `(${known.args.map(String).join(', ')})` : undefined)
+    return new ContractRevertedError(what, errorName, reason, { cause: error, details: reverted.shortMessage })
   }
   if (error.walk((e) => e instanceof ViemInsufficientFundsError)) {
     return new InsufficientFundsError(`The sender cannot pay for ${what}: insufficient funds for gas.`, {

@@ -39,7 +39,11 @@ export async function getOperatorState(parameters: GetOperatorStateParameters): 
     return {
       blockNumber,
       quorums: quorumNumbers.map((quorumNumber, i) => {
-        const operators = (result[i] ?? []).map((o) => ({ address: o.operator, operatorId: o.operatorId, stake: o.stake }))
+        const operators = (result[i] ?? []).map((o) => ({
+          address: o.operator,
+          operatorId: o.operatorId,
+          stake: o.stake,
+        }))
         return { quorumNumber, operators, totalStake: operators.reduce((sum, o) => sum + o.stake, 0n) }
       }),
     }

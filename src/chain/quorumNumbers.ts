@@ -12,7 +12,9 @@ export function encodeQuorumNumbers(quorums: readonly number[]): Hex {
   const sorted = [...quorums].sort((a, b) => a - b)
   for (const [i, q] of sorted.entries()) {
     if (!Number.isInteger(q) || q < 0 || q >= maxQuorumCount) {
-      throw new InvalidInputError(`Invalid quorum number: expected an integer from 0 to ${maxQuorumCount - 1}, got ${q}.`)
+      throw new InvalidInputError(
+        `Invalid quorum number: expected an integer from 0 to ${maxQuorumCount - 1}, got ${q}.`,
+      )
     }
     if (i > 0 && sorted[i - 1] === q) throw new InvalidInputError(`Quorum ${q} is listed twice.`)
   }

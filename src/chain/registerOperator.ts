@@ -53,7 +53,11 @@ export async function registerOperator(parameters: RegisterOperatorParameters): 
         functionName: 'pubkeyRegistrationMessageHash',
         args: [operator.address],
       }),
-      client.readContract({ address: registryCoordinator, abi: registryCoordinatorAbi, functionName: 'serviceManager' }),
+      client.readContract({
+        address: registryCoordinator,
+        abi: registryCoordinatorAbi,
+        functionName: 'serviceManager',
+      }),
     ])
     params = pubkeyRegistrationParams(parameters.blsKeyPair.privateKey, { x: messageHash.X, y: messageHash.Y })
     const avsDirectory = await client.readContract({
@@ -83,7 +87,10 @@ export async function registerOperator(parameters: RegisterOperatorParameters): 
       encodeQuorumNumbers(parameters.quorumNumbers),
       parameters.socket,
       {
-        pubkeyRegistrationSignature: { X: params.pubkeyRegistrationSignature.x, Y: params.pubkeyRegistrationSignature.y },
+        pubkeyRegistrationSignature: {
+          X: params.pubkeyRegistrationSignature.x,
+          Y: params.pubkeyRegistrationSignature.y,
+        },
         pubkeyG1: { X: params.pubkeyG1.x, Y: params.pubkeyG1.y },
         pubkeyG2: { X: params.pubkeyG2.x, Y: params.pubkeyG2.y },
       },

@@ -65,7 +65,9 @@ export function createTransactionSender(parameters: CreateTransactionSenderParam
     const { address, abi, functionName, args, value } = request as SendTransactionRequest & {
       args?: readonly unknown[]
     }
-    const call = { account, address, abi, functionName, args, value } as const
+    // Simulate and estimate against the pending block: the transaction will run in the next block, not in
+    // `latest` (checkSignatures, for one, needs its reference block to be in the past).
+    const call = { account, address, abi, functionName, args, value, blockTag: 'pending' } as const
     const started = performance.now()
     let status: 'success' | 'reverted' | 'failed' = 'failed'
     try {
