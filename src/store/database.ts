@@ -5,7 +5,7 @@
 import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type { Logger } from '../core/logger.js'
-import type * as schema from './schema.js'
+import type * as schema from './schema/index.js'
 
 export type DatabaseSchema = typeof schema
 export type DatabaseKind = 'pglite' | 'postgres'

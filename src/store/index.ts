@@ -19,4 +19,4 @@ export {
 export { createKvRepository, type KvEntry, type KvRepository } from './kvRepository.js'
 export { migrationsFolder, migrationsSchema, migrationsTable } from './migrateDatabase.js'
 export { type OpenDatabaseErrorType, type OpenDatabaseParameters, openDatabase } from './openDatabase.js'
-export * as schema from './schema.js'
+export * as schema from './schema/index.js'

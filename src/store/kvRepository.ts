@@ -5,7 +5,7 @@
 import { asc, eq, inArray, like, sql } from 'drizzle-orm'
 import { InvalidInputError } from '../core/errors.js'
 import type { DrizzleExecutor } from './database.js'
-import { kv } from './schema.js'
+import { kv } from './schema/index.js'
 
 export type KvEntry<value = unknown> = { key: string; value: value; updatedAt: Date }
 

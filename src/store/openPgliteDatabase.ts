@@ -9,7 +9,7 @@ import { BaseError } from '../core/errors.js'
 import type { Database, DrizzleDatabase, StoreLogger } from './database.js'
 import { lockDataFolder } from './dataDirLock.js'
 import { migratePgliteDatabase } from './migrateDatabase.js'
-import * as schema from './schema.js'
+import * as schema from './schema/index.js'
 
 export type OpenPgliteDatabaseParameters = {
   /** The PGlite folder itself; in memory when omitted. */

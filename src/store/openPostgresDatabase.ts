@@ -9,7 +9,7 @@ import { BaseError, InvalidInputError } from '../core/errors.js'
 import type { Database, DrizzleDatabase, StoreLogger } from './database.js'
 import { DatabaseConnectionError, describePostgresUrl } from './databaseErrors.js'
 import { migratePostgresDatabase } from './migrateDatabase.js'
-import * as schema from './schema.js'
+import * as schema from './schema/index.js'
 
 export type OpenPostgresDatabaseParameters = {
   url: string
