@@ -10,3 +10,4 @@
  * and commit the SQL and `meta/` files. Never edit a migration that has been committed: add a new one.
  */
 export * from './kv.js'
+export * from './aggregation.js'
