@@ -99,4 +99,24 @@ describe('verifyAggregateSameMessage', () => {
     ).toThrow(/expected as many signatures as public keys, got 8 signatures for 7 keys/)
     expect(() => verifyAggregateSameMessage([], digest, [])).toThrow(InvalidInputError)
   })
+
+  test('throws InvalidInputError naming the signature when one is off the curve or ≥ p', () => {
+    const signatures = keys.map((k) => signDigest(k.privateKey, digest))
+    const pks = keys.map((k) => k.g2)
+    const offCurve = [...signatures]
+    offCurve[2] = { x: offCurve[2]!.x, y: offCurve[2]!.y ^ 1n }
+    expect(() => verifyAggregateSameMessage(pks, digest, offCurve)).toThrow(
+      /signature \[2\]: expected a point on the curve/,
+    )
+    const tooBig = [...signatures]
+    tooBig[5] = { x: BN254_P + 1n, y: 2n }
+    expect(() => verifyAggregateSameMessage(pks, digest, tooBig)).toThrow(
+      /signature \[5\]\.x: expected a field element/,
+    )
+    const infinity = [...signatures]
+    infinity[0] = { x: 0n, y: 0n }
+    expect(() => verifyAggregateSameMessage(pks, digest, infinity)).toThrow(
+      /signature \[0\]: expected a point other than infinity/,
+    )
+  })
 })

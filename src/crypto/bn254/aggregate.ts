@@ -15,12 +15,24 @@ import { type BlsDigest, hashToG1Mcl } from './hashToG1.js'
 import { g1FromMcl, g2FromMcl } from './mclPoints.js'
 import type { G1Point, G2Point } from './points.js'
 import { getBn254Runtime } from './runtime.js'
-import { g1ToMcl, g2ToMcl } from './validation.js'
-import { pairingProductIsOne, sumG1Mcl, sumG2Mcl } from './wasmVectors.js'
+import { type AssertPointOptions, assertG1, assertG1Encoding, g2ToMcl } from './validation.js'
+import { pairingProductIsOne, sumG1Affine, sumG1Mcl, sumG2Mcl } from './wasmVectors.js'
 
 function assertNonEmpty(points: readonly unknown[], label: string): void {
   if (!Array.isArray(points)) throw new InvalidInputError(`${label}: expected an array, got ${typeof points}`)
   if (points.length === 0) throw new InvalidInputError(`${label}: expected at least one point, got an empty array`)
+}
+
+/** Σ of checked G1 points, parsed and added inside mcl (see sumG1Affine); InvalidInputError names the index. */
+function sumCheckedG1(points: readonly G1Point[], label: string, options: AssertPointOptions): mcl.G1 {
+  points.forEach((p, i) => {
+    assertG1Encoding(p, `${label} [${i}]`, options)
+  })
+  const result = sumG1Affine(points)
+  if ('sum' in result) return result.sum
+  const i = result.offCurve
+  assertG1(points[i] as G1Point, `${label} [${i}]`, options)
+  throw new InvalidInputError(`${label} [${i}]: expected a point on the curve y² = x³ + 3, got one mcl refused`)
 }
 
 /**
@@ -29,7 +41,7 @@ function assertNonEmpty(points: readonly unknown[], label: string): void {
  */
 export function aggregateG1(points: readonly G1Point[]): G1Point {
   assertNonEmpty(points, 'G1 points')
-  return g1FromMcl(sumG1Mcl(points.map((p, i) => g1ToMcl(p, `G1 point [${i}]`, { allowInfinity: true }))))
+  return g1FromMcl(sumCheckedG1(points, 'G1 point', { allowInfinity: true }))
 }
 
 /** Σ points in G2 (public keys). Points at infinity are accepted, and so is an infinite sum. */
@@ -53,9 +65,8 @@ export function verifyAggregateSameMessage(
   assertNonEmpty(pkG2s, 'public keys (G2)')
   assertSameLength(pkG2s.length, signatures.length)
   const hash = hashToG1Mcl(digest)
-  const keys = pkG2s.map((p, i) => g2ToMcl(p, `public key (G2) [${i}]`))
-  const sigmas = signatures.map((s, i) => g1ToMcl(s, `signature [${i}]`))
-  return verifyAggregateSameMessageMcl(keys, hash, sigmas)
+  const apkG2 = sumG2Mcl(pkG2s.map((p, i) => g2ToMcl(p, `public key (G2) [${i}]`)))
+  return verifyAggregate(sumCheckedG1(signatures, 'signature', {}), hash, apkG2)
 }
 
 function assertSameLength(keys: number, signatures: number): void {
@@ -72,11 +83,15 @@ export function verifyAggregateSameMessageMcl(
   hash: mcl.G1,
   signatures: readonly mcl.G1[],
 ): boolean {
-  const { negG2 } = getBn254Runtime()
   assertNonEmpty(pkG2s, 'public keys (G2)')
   assertSameLength(pkG2s.length, signatures.length)
-  const apkG2 = sumG2Mcl(pkG2s)
+  return verifyAggregate(sumG1Mcl(signatures), hash, sumG2Mcl(pkG2s))
+}
+
+/** e(σ, −G2)·e(H, apkG2) = 1 for the sums. */
+function verifyAggregate(sigma: mcl.G1, hash: mcl.G1, apkG2: mcl.G2): boolean {
+  const { negG2 } = getBn254Runtime()
   // An infinite aggregate key would make e(H, apk) = 1 and accept the infinite signature: never a valid outcome.
   if (apkG2.isZero()) return false
-  return pairingProductIsOne([sumG1Mcl(signatures), hash], [negG2, apkG2])
+  return pairingProductIsOne([sigma, hash], [negG2, apkG2])
 }

@@ -101,6 +101,13 @@ describe('assertG2', () => {
     expect(() => assertG2(swapped)).toThrow(InvalidInputError)
   })
 
+  test('checks a remembered key object again when it was mutated', () => {
+    const key = { x: [...pk.g2.x], y: [...pk.g2.y] } as unknown as { x: bigint[]; y: bigint[] }
+    expect(() => assertG2(key as unknown as G2Point)).not.toThrow()
+    key.y[1] = (key.y[1] as bigint) + 1n
+    expect(() => assertG2(key as unknown as G2Point, 'pkG2')).toThrow(/pkG2: expected a point on the twist/)
+  })
+
   test('refuses infinity unless allowed', () => {
     const infinity: G2Point = { x: [0n, 0n], y: [0n, 0n] }
     expect(() => assertG2(infinity)).toThrow(/expected a point other than infinity/)

@@ -43,20 +43,29 @@ function assertPair(value: unknown, label: string): asserts value is readonly [b
 }
 
 /**
+ * The checks of a G1 point that need no arithmetic: shape, coordinates in [0, p), the infinity policy. Returns
+ * whether the point is infinity. The curve equation is left to the caller (assertG1 in bigints, or mcl while
+ * parsing).
+ */
+export function assertG1Encoding(p: G1Point, label: string, options: AssertPointOptions = {}): boolean {
+  if (typeof p !== 'object' || p === null) {
+    throw new InvalidInputError(`${label}: expected { x, y }, got ${describeType(p)}`)
+  }
+  assertCoordinate(p.x, `${label}.x`)
+  assertCoordinate(p.y, `${label}.y`)
+  if (p.x !== 0n || p.y !== 0n) return false
+  if (options.allowInfinity) return true
+  throw new InvalidInputError(`${label}: expected a point other than infinity, got (0, 0)`)
+}
+
+/**
  * Asserts that `p` is a G1 point: bigint coordinates below p on y² = x³ + 3. Throws InvalidInputError otherwise.
  *
  * @example
  * assertG1(signature, 'signature')
  */
 export function assertG1(p: G1Point, label = 'G1 point', options: AssertPointOptions = {}): void {
-  if (typeof p !== 'object' || p === null)
-    throw new InvalidInputError(`${label}: expected { x, y }, got ${describeType(p)}`)
-  assertCoordinate(p.x, `${label}.x`)
-  assertCoordinate(p.y, `${label}.y`)
-  if (p.x === 0n && p.y === 0n) {
-    if (options.allowInfinity) return
-    throw new InvalidInputError(`${label}: expected a point other than infinity, got (0, 0)`)
-  }
+  if (assertG1Encoding(p, label, options)) return
   if ((p.y * p.y - p.x * p.x * p.x - 3n) % BN254_P !== 0n) {
     throw new InvalidInputError(
       `${label}: expected a point on the curve y² = x³ + 3, got (${p.x}, ${p.y}) off the curve`,
@@ -88,8 +97,19 @@ export function g2ToMcl(p: G2Point, label = 'G2 point', options: AssertPointOpti
 const validG2 = new Map<string, mcl.G2>()
 const VALID_G2_CACHE_SIZE = 4096
 
+/**
+ * The same, by object: callers that keep an operator set in memory pass the same G2Point objects again and again,
+ * and an identity hit costs four bigint comparisons (which also catch an object mutated since).
+ */
+type CheckedG2 = { x0: bigint; x1: bigint; y0: bigint; y1: bigint; point: mcl.G2 }
+const validG2ByObject = new WeakMap<G2Point, CheckedG2>()
+
 function checkedG2(p: G2Point, label: string, options: AssertPointOptions): mcl.G2 {
   getBn254Runtime()
+  const seen = typeof p === 'object' && p !== null ? validG2ByObject.get(p) : undefined
+  if (seen && Array.isArray(p.x) && Array.isArray(p.y)) {
+    if (seen.x0 === p.x[0] && seen.x1 === p.x[1] && seen.y0 === p.y[0] && seen.y1 === p.y[1]) return seen.point
+  }
   if (typeof p !== 'object' || p === null) {
     throw new InvalidInputError(
       `${label}: expected { x: [imaginary, real], y: [imaginary, real] }, got ${describeType(p)}`,
@@ -99,7 +119,10 @@ function checkedG2(p: G2Point, label: string, options: AssertPointOptions): mcl.
   assertPair(p.y, `${label}.y`)
   const key = `${p.x[0].toString(16)},${p.x[1].toString(16)},${p.y[0].toString(16)},${p.y[1].toString(16)}`
   const known = validG2.get(key)
-  if (known) return known
+  if (known) {
+    remember(p, known)
+    return known
+  }
   if (p.x[0] === 0n && p.x[1] === 0n && p.y[0] === 0n && p.y[1] === 0n) {
     if (options.allowInfinity) return g2ToMclUnchecked(p)
     throw new InvalidInputError(`${label}: expected a point other than infinity, got ([0, 0], [0, 0])`)
@@ -121,5 +144,10 @@ function checkedG2(p: G2Point, label: string, options: AssertPointOptions): mcl.
     if (oldest !== undefined) validG2.delete(oldest)
   }
   validG2.set(key, point)
+  remember(p, point)
   return point
+}
+
+function remember(p: G2Point, point: mcl.G2): void {
+  validG2ByObject.set(p, { x0: p.x[0], x1: p.x[1], y0: p.y[0], y1: p.y[1], point })
 }

@@ -1,7 +1,8 @@
 import * as mcl from 'mcl-wasm'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { g1FromMcl } from './mclPoints.js'
 import { initBn254 } from './runtime.js'
-import { millerLoopProduct, mulVecMcl, pairingProductIsOne, sumG1Mcl, sumG2Mcl } from './wasmVectors.js'
+import { millerLoopProduct, mulVecMcl, pairingProductIsOne, sumG1Affine, sumG1Mcl, sumG2Mcl } from './wasmVectors.js'
 
 let g1s: mcl.G1[]
 let g2s: mcl.G2[]
@@ -36,6 +37,21 @@ describe('sumG1Mcl / sumG2Mcl', () => {
   test('handles repeated points (doubling) when summing', () => {
     const p = g1s[0]!
     expect(sumG1Mcl([p, p, p]).isEqual(mcl.add(mcl.add(p, p), p))).toBe(true)
+  })
+})
+
+describe('sumG1Affine', () => {
+  test('equals sumG1Mcl and skips (0, 0) when given bigint points', () => {
+    const points = g1s.slice(0, 50).map(g1FromMcl)
+    const result = sumG1Affine([...points, { x: 0n, y: 0n }])
+    expect('sum' in result && result.sum.isEqual(sumG1Mcl(g1s.slice(0, 50)))).toBe(true)
+  })
+
+  test('names the first point mcl refuses when one is off the curve', () => {
+    const points = g1s.slice(0, 5).map(g1FromMcl)
+    points[3] = { x: 1n, y: 3n }
+    points[4] = { x: 1n, y: 4n }
+    expect(sumG1Affine(points)).toEqual({ offCurve: 3 })
   })
 })
 
