@@ -42,6 +42,42 @@ export function createMetrics(parameters: { defaultMetrics?: boolean } = {}) {
         registers,
       }),
     },
+    aggregation: {
+      responsesTotal: new Counter({
+        name: 'avskit_aggregation_responses_total',
+        help: 'Signed task responses processed, by result (accepted or the rejection code)',
+        labelNames: ['result'] as const,
+        registers,
+      }),
+      verifyBatchSize: new Histogram({
+        name: 'avskit_aggregation_verify_batch_size',
+        help: 'Signatures verified together in one batch',
+        buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096],
+        registers,
+      }),
+      verifySeconds: new Histogram({
+        name: 'avskit_aggregation_verify_seconds',
+        help: 'Time to verify one batch of signatures (including bisection when a batch fails)',
+        buckets: [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3],
+        registers,
+      }),
+      tasksTotal: new Counter({
+        name: 'avskit_aggregation_tasks_total',
+        help: 'Aggregation tasks finished, by outcome (certified, expired)',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+      pendingTasks: new Gauge({
+        name: 'avskit_aggregation_pending_tasks',
+        help: 'Tasks still collecting signatures',
+        registers,
+      }),
+      earlyResponses: new Gauge({
+        name: 'avskit_aggregation_early_responses',
+        help: 'Signed responses waiting for their task to be initialized',
+        registers,
+      }),
+    },
     service: {
       up: new Gauge({
         name: 'avskit_service_up',
