@@ -1,5 +1,15 @@
 /** Public surface of store/: open the database (PGlite or PostgreSQL), advisory locks, repositories. */
 export { advisoryLockKey, migrationLockKey } from './advisoryLockKey.js'
+export {
+  type AggregationEquivocationRow,
+  type AggregationRepository,
+  type AggregationSignatureRow,
+  type AggregationTaskRow,
+  type AggregationTaskStatus,
+  createAggregationRepository,
+  type NewAggregationTaskRow,
+  signatureKey,
+} from './aggregationRepository.js'
 export type {
   Database,
   DatabaseKind,

@@ -1,3 +1,4 @@
+export { blsApkRegistryAbi } from './blsApkRegistry.js'
 export { operatorStateRetrieverAbi } from './operatorStateRetriever.js'
 export { type OperatorStatus, operatorStatus, registryCoordinatorAbi } from './registryCoordinator.js'
 export { avsDirectoryAbi, serviceManagerAbi } from './serviceManager.js'

@@ -20,6 +20,8 @@ export const registryCoordinatorAbi = parseAbi([
   'function getOperatorStatus(address operator) view returns (uint8)',
   'function getCurrentQuorumBitmap(bytes32 operatorId) view returns (uint192)',
   'function getQuorumBitmapAtBlockNumberByIndex(bytes32 operatorId, uint32 blockNumber, uint256 index) view returns (uint192)',
+  'function getQuorumBitmapIndicesAtBlockNumber(uint32 blockNumber, bytes32[] operatorIds) view returns (uint32[])',
+  'function getOperatorFromId(bytes32 operatorId) view returns (address)',
   'function pubkeyRegistrationMessageHash(address operator) view returns (G1Point)',
   'function quorumUpdateBlockNumber(uint8 quorumNumber) view returns (uint256)',
   'function serviceManager() view returns (address)',
