@@ -9,5 +9,7 @@
  *
  * and commit the SQL and `meta/` files. Never edit a migration that has been committed: add a new one.
  */
-export * from './kv.js'
+
 export * from './aggregation.js'
+export * from './kv.js'
+export * from './pool.js'
