@@ -31,7 +31,12 @@ export async function followNewTasks(parameters: FollowNewTasksParameters): Prom
     try {
       const head = await client.getBlockNumber()
       if (head >= cursor) {
-        const tasks = await getNewTasks({ client, taskManager: parameters.taskManager, fromBlock: cursor, toBlock: head })
+        const tasks = await getNewTasks({
+          client,
+          taskManager: parameters.taskManager,
+          fromBlock: cursor,
+          toBlock: head,
+        })
         for (const task of tasks) {
           if (signal.aborted) return
           await parameters.onTask(task)

@@ -35,7 +35,13 @@ export type NonSignerStakesAndSignature = {
 }
 
 const taskResponseAbi = [
-  { type: 'tuple', components: [{ type: 'uint32', name: 'referenceTaskIndex' }, { type: 'bytes32', name: 'result' }] },
+  {
+    type: 'tuple',
+    components: [
+      { type: 'uint32', name: 'referenceTaskIndex' },
+      { type: 'bytes32', name: 'result' },
+    ],
+  },
 ] as const
 
 /** The digest operators sign for a response: keccak256(abi.encode(TaskResponse)). */
@@ -85,7 +91,12 @@ export function respondToTask(parameters: {
 /** The stored response hash of a task (zero when nobody has responded yet). */
 export async function getTaskResponseHash(client: ChainClient, taskManager: Address, taskIndex: number): Promise<Hex> {
   try {
-    return await client.readContract({ address: taskManager, abi: taskManagerAbi, functionName: 'allTaskResponses', args: [taskIndex] })
+    return await client.readContract({
+      address: taskManager,
+      abi: taskManagerAbi,
+      functionName: 'allTaskResponses',
+      args: [taskIndex],
+    })
   } catch (error) {
     throw toChainError(error, { functionName: 'allTaskResponses' })
   }
