@@ -78,6 +78,71 @@ export function createMetrics(parameters: { defaultMetrics?: boolean } = {}) {
         registers,
       }),
     },
+    pool: {
+      checkinsTotal: new Counter({
+        name: 'avskit_pool_checkins_total',
+        help: 'Operator check-ins received, by outcome (accepted, or the rule that refused it)',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+      checkinSeconds: new Histogram({
+        name: 'avskit_pool_checkin_seconds',
+        help: 'Time to answer a check-in, from receipt to stored (or refused)',
+        buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+        registers,
+      }),
+      writeBatchSize: new Histogram({
+        name: 'avskit_pool_write_batch_size',
+        help: 'Check-ins written to the database in one statement',
+        buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
+        registers,
+      }),
+      writeQueueLength: new Gauge({
+        name: 'avskit_pool_write_queue_length',
+        help: 'Accepted check-ins waiting to be written',
+        registers,
+      }),
+      registrationLookupsTotal: new Counter({
+        name: 'avskit_pool_registration_lookups_total',
+        help: 'Operator registration lookups, by result (cached, chain, failed)',
+        labelNames: ['result'] as const,
+        registers,
+      }),
+      registrationEventsTotal: new Counter({
+        name: 'avskit_pool_registration_events_total',
+        help: 'OperatorRegistered / OperatorDeregistered events applied to the registration cache',
+        labelNames: ['event'] as const,
+        registers,
+      }),
+      operators: new Gauge({
+        name: 'avskit_pool_operators',
+        help: 'Operators in the pool, by status (online, stale, offline)',
+        labelNames: ['status'] as const,
+        registers,
+      }),
+      alertsTotal: new Counter({
+        name: 'avskit_pool_alerts_total',
+        help: 'Alert delivery attempts, by channel, kind (offline, recovered) and outcome (delivered, failed)',
+        labelNames: ['channel', 'kind', 'outcome'] as const,
+        registers,
+      }),
+      alertsUndelivered: new Gauge({
+        name: 'avskit_pool_alerts_undelivered',
+        help: 'Alerts queued and not yet delivered',
+        registers,
+      }),
+      dashboardClients: new Gauge({
+        name: 'avskit_pool_dashboard_clients',
+        help: 'Browsers following /telemetry live updates',
+        registers,
+      }),
+      pingsTotal: new Counter({
+        name: 'avskit_pool_pings_total',
+        help: 'Check-ins sent by this operator, by outcome (ok, or the gRPC status name)',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+    },
     service: {
       up: new Gauge({
         name: 'avskit_service_up',
