@@ -29,4 +29,14 @@ export {
 export { createKvRepository, type KvEntry, type KvRepository } from './kvRepository.js'
 export { migrationsFolder, migrationsSchema, migrationsTable } from './migrateDatabase.js'
 export { type OpenDatabaseErrorType, type OpenDatabaseParameters, openDatabase } from './openDatabase.js'
+export {
+  createPoolRepository,
+  type MarkTransitionParameters,
+  type PoolAlertKind,
+  type PoolAlertOperator,
+  type PoolAlertRow,
+  type PoolCheckinWrite,
+  type PoolOperatorRow,
+  type PoolRepository,
+} from './poolRepository.js'
 export * as schema from './schema/index.js'
