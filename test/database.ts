@@ -35,10 +35,9 @@ export async function openTestDatabase(parameters: Pick<OpenDatabaseParameters, 
 }> {
   const template = inject('avskitTestDatabase')
   if (template.kind === 'pglite') {
-    snapshot ??= readFile(template.snapshotPath).then((bytes) => new Blob([bytes]))
-    const database = await openDatabase({ pgliteSnapshot: await snapshot, logger: parameters.logger })
-    onTestFinished(() => database.close())
-    return { database, url: undefined }
+    const opened = await openSuiteDatabase(parameters)
+    onTestFinished(() => opened.database.close())
+    return opened
   }
   const url = await createTestPostgresDatabase({ template: template.templateName })
   const database = await openDatabase({ url, logger: parameters.logger, maxConnections: 4 })
@@ -47,10 +46,35 @@ export async function openTestDatabase(parameters: Pick<OpenDatabaseParameters, 
 }
 
 /**
+ * Opens a new migrated database outside a test (in `beforeAll`); the caller closes it. On Postgres the database
+ * is left for the next run's start-up sweep of old test databases.
+ */
+export async function openSuiteDatabase(parameters: Pick<OpenDatabaseParameters, 'logger'> = {}): Promise<{
+  database: Database
+  url: string | undefined
+}> {
+  const template = inject('avskitTestDatabase')
+  if (template.kind === 'pglite') {
+    snapshot ??= readFile(template.snapshotPath).then((bytes) => new Blob([bytes]))
+    return {
+      database: await openDatabase({ pgliteSnapshot: await snapshot, logger: parameters.logger }),
+      url: undefined,
+    }
+  }
+  const url = await createTestPostgresDatabase({ template: template.templateName, outsideTest: true })
+  return { database: await openDatabase({ url, logger: parameters.logger, maxConnections: 4 }), url }
+}
+
+/**
  * Within a test on Postgres: a new database, empty or copied from the migrated template, dropped when the test
  * ends (after the test's own cleanups). Returns its URL.
  */
-export async function createTestPostgresDatabase(options: { template?: string | undefined } = {}): Promise<string> {
+export async function createTestPostgresDatabase(
+  options: {
+    template?: string | undefined /** Outside a test: not dropped when one ends. */
+    outsideTest?: boolean
+  } = {},
+): Promise<string> {
   const template = inject('avskitTestDatabase')
   if (template.kind !== 'postgres') throw new Error('createTestPostgresDatabase needs DATABASE_URL')
   const name = uniqueDatabaseName(testDatabasePrefix)
@@ -59,7 +83,8 @@ export async function createTestPostgresDatabase(options: { template?: string | 
     `create database "${name}"${options.template ? ` template "${options.template}"` : ''}`,
   )
   // Registered first, so it runs after the cleanups that close handles to this database.
-  onTestFinished(() => onServer(template.serverUrl, `drop database if exists "${name}" with (force)`).then(() => {}))
+  if (!options.outsideTest)
+    onTestFinished(() => onServer(template.serverUrl, `drop database if exists "${name}" with (force)`).then(() => {}))
   return databaseUrlFor(template.serverUrl, name)
 }
 

@@ -212,7 +212,13 @@ export function createAggregationService(parameters: AggregationServiceParameter
     for (;;) {
       try {
         const built = await buildCertificate(state, tally, keys, reader)
-        await repository.markCertified(taskIndex, tally.digest, toJsonValue(built))
+        const stakes = quorumStakes(state, tally)
+        // Everything `task show` and a resubmission after a crash need, in one JSON document.
+        await repository.markCertified(
+          taskIndex,
+          tally.digest,
+          toJsonValue({ ...built, response: tally.response, stakes }),
+        )
         state.status = 'certified'
         tasks.delete(taskIndex)
         metrics?.aggregation.tasksTotal.inc({ outcome: 'certified' })
@@ -227,7 +233,7 @@ export function createAggregationService(parameters: AggregationServiceParameter
           certificate: built.certificate,
           signers: built.signers,
           nonSigners: built.nonSigners,
-          stakes: quorumStakes(state, tally),
+          stakes,
           metadata: state.params.metadata,
         })
         return
