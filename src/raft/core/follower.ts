@@ -40,7 +40,10 @@ export function handleSnapshot(r: Raft, m: Message): void {
   const snapshot = m.snapshot
   if (!snapshot) return
   const { index, term, confState } = snapshot.metadata
-  if (index <= r.log.committed) {
+  // Stale, or arriving while the application still applies entries handed out before it: replacing the log and
+  // configuration under those entries would apply their conf changes to the snapshot's newer configuration. The
+  // leader sends the snapshot again after the transport reports this one delivered.
+  if (index <= r.log.committed || r.log.applying > r.log.applied) {
     r.send({ type: 'appResp', to: m.from, index: r.log.committed })
     return
   }

@@ -14,6 +14,8 @@ export class RaftLog {
   readonly unstable: UnstableLog
   committed: number
   applied: number
+  /** Last index handed to the application in a Ready and not yet confirmed by `advance` (at least `applied`). */
+  applying: number
   /** Upper bound on the payload handed out as committed entries by one `Ready`. */
   private readonly maxApplyBytes: number
 
@@ -23,6 +25,7 @@ export class RaftLog {
     this.unstable = new UnstableLog(storage.lastIndex() + 1)
     this.committed = storage.firstIndex() - 1
     this.applied = storage.firstIndex() - 1
+    this.applying = this.applied
   }
 
   firstIndex(): number {
@@ -131,6 +134,7 @@ export class RaftLog {
       throw new RaftInvariantError(`applied ${index} outside [${this.applied}, ${this.committed}]`)
     }
     this.applied = index
+    if (this.applying < index) this.applying = index
   }
 
   stableTo(index: number, term: number): void {

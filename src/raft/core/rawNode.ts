@@ -146,6 +146,8 @@ export class RawNode {
     }
     r.msgs = []
     if (softChanged) this.prevSoftState = soft
+    const lastCommitted = rd.committedEntries[rd.committedEntries.length - 1]
+    if (lastCommitted) r.log.applying = lastCommitted.index
     return rd
   }
 
