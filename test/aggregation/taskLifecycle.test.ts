@@ -104,7 +104,7 @@ describe('task lifecycle over gRPC', () => {
     }
     expect(submitted.size).toBe(2)
 
-    const view = (await (await fetch(`${httpUrl}/tasks/${tasks[0]?.taskIndex}`)).json()) as { signers: unknown[] }
+    const view = (await (await fetch(`${httpUrl}/tasks/${tasks[0]?.taskIndex}`)).json()) as { signers: unknown[]; stakes: unknown }
     expect(view).toMatchObject({
       status: 'certified',
       digest: tasks[0]?.digest,
