@@ -4,7 +4,13 @@
  * stderr with an exit code (2: bad input, 1: the operation failed). Stack traces only at --log-level debug.
  */
 import type { Command } from 'commander'
-import { addOptions, type OptionDefinitions, type ResolvedOptions, resolveOptions } from '../core/config.js'
+import {
+  addOptions,
+  type OptionDefinition,
+  type OptionDefinitions,
+  type ResolvedOptions,
+  resolveOptions,
+} from '../core/config.js'
 import { BaseError } from '../core/errors.js'
 import { createLogger, type Logger } from '../core/logger.js'
 import { loggingOptions } from './commonOptions.js'
@@ -31,7 +37,13 @@ let debugErrors = process.argv.some(
   (a, i, all) => /^--log-level(=|$)/.test(a) && /debug|trace/.test(a + (all[i + 1] ?? '')),
 )
 
+/** Every flag of every command: a config file shared by several commands may hold any of them. */
+const allFlags = new Set<string>()
+
 export function addCommand<D extends OptionDefinitions>(parent: Command, spec: CommandSpec<D>): Command {
+  for (const definition of Object.values<OptionDefinition>({ ...loggingOptions, ...spec.options })) {
+    for (const flag of [definition.flag, ...(definition.aliases ?? [])]) allFlags.add(flag)
+  }
   const command = parent.command(spec.name).description(spec.description)
   if (spec.arguments) command.arguments(spec.arguments)
   command.option('--config <path>', 'YAML config file whose keys are flag names [env AVSKIT_CONFIG]')
@@ -39,7 +51,11 @@ export function addCommand<D extends OptionDefinitions>(parent: Command, spec: C
   command.action(async (...actionArgs: unknown[]) => {
     const self = actionArgs[actionArgs.length - 1] as Command
     const flags = self.opts()
-    const sources = { flags, configFile: (flags.config as string | undefined) ?? process.env.AVSKIT_CONFIG }
+    const sources = {
+      flags,
+      configFile: (flags.config as string | undefined) ?? process.env.AVSKIT_CONFIG,
+      otherKnownKeys: allFlags,
+    }
     const logging = resolveOptions(loggingOptions, { ...sources, allowUnknownKeys: true })
     debugErrors = logging.logLevel === 'debug' || logging.logLevel === 'trace'
     const options = resolveOptions({ ...loggingOptions, ...spec.options }, sources) as ResolvedOptions<D>

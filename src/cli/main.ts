@@ -6,6 +6,7 @@ import { registerKeysCommands } from './keys.js'
 import { registerOperatorsCommand } from './operators.js'
 import { createProgram, runProgram } from './program.js'
 import { registerRegisterCommand } from './register.js'
+import { registerTaskCommands } from './task.js'
 
 const program = createProgram([
   registerDevnetCommand,
@@ -13,5 +14,6 @@ const program = createProgram([
   registerOperatorsCommand,
   registerKeysCommands,
   registerBlsCommands,
+  registerTaskCommands,
 ])
 process.exitCode = await runProgram(program, process.argv)

@@ -78,6 +78,11 @@ export type ResolveOptionsParameters = {
   prefix?: string | undefined
   /** Ignore config-file keys these definitions do not know (when resolving a subset of a command's options). */
   allowUnknownKeys?: boolean | undefined
+  /**
+   * Flags of other commands that a shared config file may also hold (one file serves every command run against
+   * a network); only keys outside these and the definitions are refused as typos.
+   */
+  otherKnownKeys?: ReadonlySet<string> | undefined
 }
 
 export function resolveOptions<const D extends OptionDefinitions>(
@@ -89,7 +94,7 @@ export function resolveOptions<const D extends OptionDefinitions>(
   const file = parameters.configFile ? readConfigFile(parameters.configFile) : {}
   const known = new Set(Object.values(definitions).flatMap((d) => [d.flag, ...(d.aliases ?? [])]))
   for (const key of Object.keys(file)) {
-    if (!parameters.allowUnknownKeys && !known.has(key) && key !== 'config') {
+    if (!parameters.allowUnknownKeys && !known.has(key) && !parameters.otherKnownKeys?.has(key) && key !== 'config') {
       throw new InvalidInputError(`Unknown key "${key}" in config file ${parameters.configFile}.`, {
         metaMessages: [`Known keys: ${[...known].sort().join(', ')}.`],
       })
