@@ -7,6 +7,7 @@ import { startDevnet } from '../devnet/startDevnet.js'
 import { formatDevnetSummary } from '../devnet/summary.js'
 import { addCommand } from './command.js'
 import { positiveIntSchema } from './commonOptions.js'
+import { hostPortSchema, pingIntervalOption } from './poolOptions.js'
 
 const options = defineOptions({
   operators: {
@@ -44,6 +45,21 @@ const options = defineOptions({
     schema: z.coerce.number().int().min(0),
     default: 1,
   },
+  aggregatorGrpcAddr: {
+    flag: 'aggregator-grpc-addr',
+    argument: '<host:port>',
+    description: "the aggregator's gRPC address (operator check-ins)",
+    schema: hostPortSchema,
+    default: '127.0.0.1:2206',
+  },
+  aggregatorHttpAddr: {
+    flag: 'aggregator-http-addr',
+    argument: '<host:port>',
+    description: "the aggregator's HTTP address (/operator, /telemetry dashboard, /metrics)",
+    schema: hostPortSchema,
+    default: '127.0.0.1:8080',
+  },
+  pingInterval: pingIntervalOption.pingInterval,
 })
 
 export function registerDevnetCommand(program: Command): void {
@@ -53,7 +69,12 @@ export function registerDevnetCommand(program: Command): void {
     options,
     async run({ options, logger }) {
       const shutdown = createShutdown({ logger, handleSignals: true })
-      const devnet = await startDevnet({ ...options, logger })
+      const { aggregatorGrpcAddr, aggregatorHttpAddr, pingInterval, ...network } = options
+      const devnet = await startDevnet({
+        ...network,
+        logger,
+        pool: { grpcAddress: aggregatorGrpcAddr, httpAddress: aggregatorHttpAddr, pingIntervalMs: pingInterval },
+      })
       shutdown.add('devnet', () => devnet.stop())
       process.stdout.write(
         `${devnet.resumed ? 'resumed' : 'started'} devnet (${options.dataDir}/devnet.json)\n\n${formatDevnetSummary(devnet.summary)}\n\nCtrl-C to stop.\n`,

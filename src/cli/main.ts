@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /** Entry point of the `avskit` binary. */
+import { registerAggregatorCommand } from './aggregator.js'
 import { registerBlsCommands } from './bls.js'
 import { registerDevnetCommand } from './devnet.js'
 import { registerKeysCommands } from './keys.js'
+import { registerOperatorCommand } from './operator.js'
 import { registerOperatorsCommand } from './operators.js'
 import { createProgram, runProgram } from './program.js'
 import { registerRegisterCommand } from './register.js'
@@ -12,6 +14,8 @@ const program = createProgram([
   registerDevnetCommand,
   registerRegisterCommand,
   registerOperatorsCommand,
+  registerAggregatorCommand,
+  registerOperatorCommand,
   registerKeysCommands,
   registerBlsCommands,
   registerTaskCommands,

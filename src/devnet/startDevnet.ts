@@ -16,6 +16,7 @@ import { initBn254 } from '../crypto/index.js'
 import { type Anvil, startAnvil } from './anvil.js'
 import { createOperators } from './createOperators.js'
 import { createQuorumArgs, type DevnetContracts, deployContracts } from './deployContracts.js'
+import { type DevnetPool, type DevnetPoolParameters, startDevnetPool } from './startDevnetPool.js'
 import { type DevnetSummary, readDevnetSummary, writeDevnetSummary } from './summary.js'
 
 /** anvil's first dev account (mnemonic "test test … junk"): a public key, only ever used on the local chain. */
@@ -31,6 +32,8 @@ export type StartDevnetParameters = {
   /** Seconds between blocks once the network is set up (0: a block per transaction). */
   blockTime: number
   logger: Logger
+  /** The operator pool (aggregator + one pinger per operator); `false` starts none. Free ports by default. */
+  pool?: DevnetPoolParameters | false | undefined
 }
 
 export type Devnet = {
@@ -39,6 +42,8 @@ export type Devnet = {
   anvil: Anvil
   /** True when an existing chain was loaded from the data folder. */
   resumed: boolean
+  /** The running operator pool, unless `pool: false`. */
+  pool: DevnetPool | undefined
   stop(): Promise<void>
 }
 
@@ -57,6 +62,7 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     // Keep past states across restarts: reads at a reference block (getOperatorState) must still work.
     args: ['--preserve-historical-states'],
   })
+  let pool: DevnetPool | undefined
   try {
     const client = await createChainClient({ url: anvil.rpcUrl })
     const resumable = previous && (await hasCode(client, previous.contracts.registryCoordinator))
@@ -68,17 +74,24 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     if (parameters.blockTime > 0) {
       await testClient(anvil.rpcUrl).setIntervalMining({ interval: parameters.blockTime })
     }
+    if (parameters.pool !== false) {
+      pool = await startDevnetPool({ ...parameters.pool, dataDir, summary, client, logger })
+      summary.services = { ...summary.services, ...pool.services }
+    }
     await writeDevnetSummary(dataDir, summary)
     return {
       summary,
       client,
       anvil,
       resumed: Boolean(resumable),
+      pool,
       async stop() {
+        await pool?.stop()
         await anvil.stop()
       },
     }
   } catch (error) {
+    await pool?.stop()
     await anvil.stop()
     throw error
   }
