@@ -8,10 +8,9 @@ import { createNewTask } from '../chain/taskManager.js'
 import { createTransactionSender } from '../chain/transactionSender.js'
 import { defineOptions } from '../core/config.js'
 import { BaseError, InvalidInputError } from '../core/errors.js'
-import { parseEcdsaPrivateKey } from '../crypto/index.js'
 import { addCommand } from './command.js'
 import { addressSchema, ethHttpUrlOption, quorumsSchema, requiredOption, urlSchema } from './commonOptions.js'
-import { openEcdsaKeystore } from './keyOptions.js'
+import { resolveSignerKey, signerKeyOptions } from './keyOptions.js'
 import { formatTable, printJson } from './output.js'
 
 const createOptions = defineOptions({
@@ -44,25 +43,7 @@ const createOptions = defineOptions({
     schema: z.coerce.number().int().min(1).max(100, { message: 'expected a percentage from 1 to 100' }),
     default: 67,
   },
-  privateKey: {
-    flag: 'private-key',
-    argument: '<0x…>',
-    description: 'ECDSA key of the task creator (or --ecdsa-keystore)',
-    schema: z.string(),
-    secret: true,
-  },
-  ecdsaKeystore: {
-    flag: 'ecdsa-keystore',
-    argument: '<path>',
-    description: 'ECDSA keystore of the task creator',
-    schema: z.string().min(1),
-  },
-  ecdsaPasswordFile: {
-    flag: 'ecdsa-key-password-file',
-    argument: '<path>',
-    description: 'file holding the ECDSA keystore password (else AVSKIT_ECDSA_KEY_PASSWORD, else a prompt)',
-    schema: z.string().min(1),
-  },
+  ...signerKeyOptions,
 })
 
 const showOptions = defineOptions({
@@ -97,19 +78,7 @@ export function registerTaskCommands(program: Command): void {
     description: 'create a task that the quorums must sign',
     options: createOptions,
     async run({ options, logger }) {
-      const key =
-        options.privateKey !== undefined
-          ? parseEcdsaPrivateKey(options.privateKey, '--private-key')
-          : options.ecdsaKeystore !== undefined
-            ? (
-                await openEcdsaKeystore({
-                  ecdsaKeystore: options.ecdsaKeystore,
-                  ecdsaPasswordFile: options.ecdsaPasswordFile,
-                })
-              ).privateKey
-            : undefined
-      if (key === undefined)
-        throw new InvalidInputError('Missing --private-key or --ecdsa-keystore (the task creator).')
+      const key = await resolveSignerKey(options, 'the task creator')
       const payload: Hex = isHex(options.payload, { strict: true }) ? options.payload : stringToHex(options.payload)
       const client = await createChainClient({ url: options.ethHttpUrl })
       const created = await createNewTask({
