@@ -143,6 +143,88 @@ export function createMetrics(parameters: { defaultMetrics?: boolean } = {}) {
         registers,
       }),
     },
+    raft: {
+      term: new Gauge({
+        name: 'avskit_raft_term',
+        help: 'Current Raft term of a node',
+        labelNames: ['node'] as const,
+        registers,
+      }),
+      isLeader: new Gauge({
+        name: 'avskit_raft_is_leader',
+        help: '1 while the node leads its cluster, 0 otherwise',
+        labelNames: ['node'] as const,
+        registers,
+      }),
+      commitIndex: new Gauge({
+        name: 'avskit_raft_commit_index',
+        help: 'Highest log index the node knows to be committed',
+        labelNames: ['node'] as const,
+        registers,
+      }),
+      appliedIndex: new Gauge({
+        name: 'avskit_raft_applied_index',
+        help: 'Highest log index applied to the state machine',
+        labelNames: ['node'] as const,
+        registers,
+      }),
+      leaderChangesTotal: new Counter({
+        name: 'avskit_raft_leader_changes_total',
+        help: 'Times the node saw a different leader (or none)',
+        labelNames: ['node'] as const,
+        registers,
+      }),
+      proposalsTotal: new Counter({
+        name: 'avskit_raft_proposals_total',
+        help: 'Proposals made on this node, by outcome (committed, dropped, not_leader)',
+        labelNames: ['node', 'outcome'] as const,
+        registers,
+      }),
+      walSyncSeconds: new Histogram({
+        name: 'avskit_raft_wal_sync_seconds',
+        help: 'Time to write and fsync one Ready to the write-ahead log',
+        labelNames: ['node'] as const,
+        buckets: [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+        registers,
+      }),
+      applyBatchSize: new Histogram({
+        name: 'avskit_raft_apply_batch_size',
+        help: 'Committed entries applied from one Ready',
+        labelNames: ['node'] as const,
+        buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+        registers,
+      }),
+      snapshotsTotal: new Counter({
+        name: 'avskit_raft_snapshots_total',
+        help: 'Snapshots taken of the local state or installed from the leader, by kind (taken, installed)',
+        labelNames: ['node', 'kind'] as const,
+        registers,
+      }),
+      messagesSentTotal: new Counter({
+        name: 'avskit_raft_messages_sent_total',
+        help: 'Raft messages handed to the transport, by type',
+        labelNames: ['node', 'type'] as const,
+        registers,
+      }),
+      messagesDroppedTotal: new Counter({
+        name: 'avskit_raft_messages_dropped_total',
+        help: 'Raft messages the transport dropped (peer queue full, peer unreachable, unknown peer)',
+        labelNames: ['node', 'peer', 'reason'] as const,
+        registers,
+      }),
+      peerQueueLength: new Gauge({
+        name: 'avskit_raft_peer_queue_length',
+        help: 'Raft messages queued for a peer and not yet written to its stream',
+        labelNames: ['node', 'peer'] as const,
+        registers,
+      }),
+      rejectedRequestsTotal: new Counter({
+        name: 'avskit_raft_rejected_requests_total',
+        help: 'Incoming Raft transport requests refused, by reason (unauthenticated, malformed, wrong_destination)',
+        labelNames: ['node', 'reason'] as const,
+        registers,
+      }),
+    },
     service: {
       up: new Gauge({
         name: 'avskit_service_up',
