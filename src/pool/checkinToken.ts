@@ -66,9 +66,9 @@ export class CheckinTokenError extends Error {
   constructor(readonly problem: CheckinTokenProblem) {
     super(
       problem === 'missing'
-        ? 'missing authorization metadata: expected "authorization: Bearer <epoch>.<signature>"'
+        ? 'missing authorization metadata: expected the "Bearer" scheme with an <epoch>.<signature> token'
         : problem === 'not-bearer'
-          ? 'authorization is not a Bearer token: expected "Bearer <epoch>.<signature>"'
+          ? 'authorization must use the "Bearer" scheme with an <epoch>.<signature> token'
           : 'malformed check-in token: expected <epoch>.<65-byte hex signature>',
     )
   }
