@@ -55,6 +55,11 @@ export class WalCorruptError extends RaftError {
   override name = 'WalCorruptError'
 }
 
+/** An operation did not complete in the time it was given (an election, a leadership transfer). */
+export class RaftTimeoutError extends RaftError {
+  override name = 'RaftTimeoutError'
+}
+
 /** The node was stopped while the operation waited. */
 export class RaftStoppedError extends RaftError {
   override name = 'RaftStoppedError'
