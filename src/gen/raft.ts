@@ -16,9 +16,10 @@ export const protobufFileName = "raft.proto";
  * Raft messages between the members of a cluster (src/raft/transport). `Message` mirrors the core's message
  * (src/raft/types.ts) field for field, as etcd's raftpb.Message does for etcd-io/raft, so conversion is 1:1.
  *
- * Each member opens one client stream to each peer and writes `Envelope`s: an encoded `MessageBatch` plus the
- * sender's credentials over exactly those bytes. The receiver verifies the credentials against the claimed
- * sender before decoding anything further, and ends the stream with UNAUTHENTICATED if they do not match.
+ * Each member opens one client stream to each peer and writes `Envelope`s: an encoded `MessageBatch`, the sender's
+ * id and its credentials over exactly the batch bytes. The receiver verifies the credentials against the claimed
+ * sender before decoding the batch, checks that the batch names the same sender and itself as the destination,
+ * and ends the stream with UNAUTHENTICATED if anything does not match.
  */
 
 export enum MessageType {
@@ -195,6 +196,8 @@ export interface Envelope {
   batch: Buffer;
   /** The sender's proof over `batch`, produced by its authenticator (opaque to Raft). */
   credentials: Buffer;
+  /** The sender, so that credentials are checked before the batch is decoded; must equal the batch's `from`. */
+  from: string;
 }
 
 export interface SendSummary {
@@ -1015,7 +1018,7 @@ export const MessageBatch: MessageFns<MessageBatch> = {
 };
 
 function createBaseEnvelope(): Envelope {
-  return { batch: Buffer.alloc(0), credentials: Buffer.alloc(0) };
+  return { batch: Buffer.alloc(0), credentials: Buffer.alloc(0), from: "" };
 }
 
 export const Envelope: MessageFns<Envelope> = {
@@ -1025,6 +1028,9 @@ export const Envelope: MessageFns<Envelope> = {
     }
     if (message.credentials.length !== 0) {
       writer.uint32(18).bytes(message.credentials);
+    }
+    if (message.from !== "") {
+      writer.uint32(26).string(message.from);
     }
     return writer;
   },
@@ -1058,6 +1064,14 @@ export const Envelope: MessageFns<Envelope> = {
             message.credentials = Buffer.from(reader.bytes());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1074,6 +1088,7 @@ export const Envelope: MessageFns<Envelope> = {
     return {
       batch: isSet(object.batch) ? Buffer.from(bytesFromBase64(object.batch)) : Buffer.alloc(0),
       credentials: isSet(object.credentials) ? Buffer.from(bytesFromBase64(object.credentials)) : Buffer.alloc(0),
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
     };
   },
 
@@ -1085,6 +1100,9 @@ export const Envelope: MessageFns<Envelope> = {
     if (message.credentials.length !== 0) {
       obj.credentials = base64FromBytes(message.credentials);
     }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
     return obj;
   },
 
@@ -1095,6 +1113,7 @@ export const Envelope: MessageFns<Envelope> = {
     const message = createBaseEnvelope();
     message.batch = object.batch ?? Buffer.alloc(0);
     message.credentials = object.credentials ?? Buffer.alloc(0);
+    message.from = object.from ?? "";
     return message;
   },
 };
