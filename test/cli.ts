@@ -1,11 +1,11 @@
 /**
- * Runs the real `avskit` CLI in a child process, as a user would, from the TypeScript sources (through tsx) so
- * tests never depend on a stale build.
+ * Runs the real `avskit` CLI in a child process, as a user would: `node dist/cli/main.js`, built from this run's
+ * sources by the global setup (test/buildCli.ts).
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url))
+const main = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url))
 
 export type CliResult = { code: number | null; stdout: string; stderr: string }
 
@@ -14,7 +14,7 @@ export function runCli(
   options: { env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    const child = spawn(process.execPath, [main, ...args], {
       env: { ...process.env, AVSKIT_LOG_FORMAT: 'json', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
