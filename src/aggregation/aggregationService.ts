@@ -165,7 +165,10 @@ export function createAggregationService(parameters: AggregationServiceParameter
   }
 
   async function readSnapshot(params: { referenceBlock: bigint; quorumNumbers: readonly number[] }) {
-    return reader.readOperatorSet(params.referenceBlock, params.quorumNumbers)
+    const snapshot = await reader.readOperatorSet(params.referenceBlock, params.quorumNumbers)
+    // Check and convert every key now, before signatures arrive, rather than on each operator's first signature.
+    for (const operator of snapshot.operators.values()) keys.get(operator)
+    return snapshot
   }
 
   function newState(

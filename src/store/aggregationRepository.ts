@@ -2,7 +2,7 @@
  * The aggregation tables: tasks, verified signatures and equivocation evidence. The aggregation service writes a
  * signature here before it answers "accepted", so an accepted signature survives any crash.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { DrizzleExecutor } from './database.js'
 import { aggregationEquivocations, aggregationSignatures, aggregationTasks } from './schema/index.js'
 
@@ -25,6 +25,14 @@ export type AggregationRepository = {
   listEquivocations(taskIndex: bigint): Promise<(typeof aggregationEquivocations.$inferSelect)[]>
   markCertified(taskIndex: bigint, digest: string, certificate: unknown): Promise<void>
   markExpired(taskIndex: bigint, outcome: string): Promise<void>
+}
+
+/**
+ * A Postgres array literal of text values, `{"a","b"}`, for a `$n::text[]` parameter: both drivers pass a string
+ * through unchanged, where a JS array is encoded by node-postgres but not by PGlite.
+ */
+function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`
 }
 
 /** The key `insertSignatures` reports new rows by. */
@@ -55,12 +63,24 @@ export function createAggregationRepository(db: DrizzleExecutor): AggregationRep
     },
     async insertSignatures(rows) {
       if (rows.length === 0) return new Set()
-      const inserted = await db
-        .insert(aggregationSignatures)
-        .values([...rows])
-        .onConflictDoNothing()
-        .returning({ taskIndex: aggregationSignatures.taskIndex, operatorId: aggregationSignatures.operatorId })
-      return new Set(inserted.map((row) => signatureKey(row.taskIndex, row.operatorId)))
+      // One statement over unnest()ed arrays: five parameters whatever the row count, and about 4× less CPU than
+      // a VALUES list of 1000 rows (bench/aggregation.bench.ts).
+      const column = (pick: (row: (typeof rows)[number]) => string) => textArrayLiteral(rows.map(pick))
+      const result = await db.execute(sql`
+        insert into ${aggregationSignatures} (task_index, operator_id, digest, signature, response)
+        select t, o, d, s::jsonb, r::jsonb
+        from unnest(
+          ${column((r) => r.taskIndex.toString())}::bigint[],
+          ${column((r) => r.operatorId)}::text[],
+          ${column((r) => r.digest)}::text[],
+          ${column((r) => JSON.stringify(r.signature))}::text[],
+          ${column((r) => JSON.stringify(r.response ?? null))}::text[]
+        ) as input(t, o, d, s, r)
+        on conflict do nothing
+        returning task_index, operator_id`)
+      // Both drivers (node-postgres, PGlite) answer with { rows }.
+      const { rows: inserted } = result as unknown as { rows: { task_index: string | number; operator_id: string }[] }
+      return new Set(inserted.map((row) => signatureKey(BigInt(row.task_index), row.operator_id)))
     },
     listSignatures(taskIndexes) {
       if (taskIndexes.length === 0) return Promise.resolve([])
