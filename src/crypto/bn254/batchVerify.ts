@@ -19,10 +19,12 @@
 import * as mcl from 'mcl-wasm'
 import { InvalidInputError } from '../../core/errors.js'
 import { type BlsDigest, digestToBytes, hashToG1Mcl } from './hashToG1.js'
+import { frFromBigint } from './mclPoints.js'
+import { mulVecBigint } from './multiScalarMul.js'
 import type { G1Point, G2Point } from './points.js'
 import { getBn254Runtime } from './runtime.js'
 import { g1ToMcl, g2ToMcl } from './validation.js'
-import { mulVecMcl, pairingProductIsOne } from './wasmVectors.js'
+import { pairingProductIsOne } from './wasmVectors.js'
 
 export type BatchItem = { digest: BlsDigest; pkG2: G2Point; signature: G1Point }
 
@@ -62,10 +64,10 @@ export function verifyBatch(items: readonly BatchItem[]): boolean {
 export function verifyBatchMcl(items: readonly BatchItemMcl[]): boolean {
   const { negG2 } = getBn254Runtime()
   assertNonEmpty(items)
-  const scalars = randomBatchScalars(items.length)
-  const groups = new Map<mcl.G1, { keys: mcl.G2[]; scalars: mcl.Fr[] }>()
+  const scalars = randomBatchScalarValues(items.length)
+  const groups = new Map<mcl.G1, { keys: mcl.G2[]; scalars: bigint[] }>()
   items.forEach((item, i) => {
-    const scalar = scalars[i] as mcl.Fr
+    const scalar = scalars[i] as bigint
     const group = groups.get(item.hash)
     if (group) {
       group.keys.push(item.pkG2)
@@ -75,7 +77,7 @@ export function verifyBatchMcl(items: readonly BatchItemMcl[]): boolean {
     }
   })
   const g1s: mcl.G1[] = [
-    mulVecMcl(
+    mulVecBigint(
       items.map((item) => item.signature),
       scalars,
     ),
@@ -84,34 +86,39 @@ export function verifyBatchMcl(items: readonly BatchItemMcl[]): boolean {
   for (const [hash, group] of groups) {
     if (group.keys.length === 1) {
       // One key: the scalar goes on the G1 side, where multiplication is cheaper.
-      g1s.push(mcl.mul(hash, group.scalars[0] as mcl.Fr))
+      g1s.push(mcl.mul(hash, frFromBigint(group.scalars[0] as bigint)))
       g2s.push(group.keys[0] as mcl.G2)
     } else {
       g1s.push(hash)
-      g2s.push(mulVecMcl(group.keys, group.scalars))
+      g2s.push(mulVecBigint(group.keys, group.scalars))
     }
   }
   return pairingProductIsOne(g1s, g2s)
 }
 
 /** n independent, uniformly random, nonzero 64-bit scalars from crypto.getRandomValues. */
-export function randomBatchScalars(n: number): mcl.Fr[] {
+export function randomBatchScalarValues(n: number): bigint[] {
   const bytesPerScalar = BATCH_SCALAR_BITS / 8
-  const scalars: mcl.Fr[] = []
+  const scalars: bigint[] = []
   // getRandomValues fills at most 65536 bytes per call.
   const pool = new Uint8Array(Math.min(65536, bytesPerScalar * Math.max(n, 1)))
+  const view = new DataView(pool.buffer)
   let offset = pool.length
   while (scalars.length < n) {
     if (offset + bytesPerScalar > pool.length) {
       crypto.getRandomValues(pool)
       offset = 0
     }
-    const scalar = new mcl.Fr()
-    scalar.setLittleEndian(pool.subarray(offset, offset + bytesPerScalar))
+    const scalar = view.getBigUint64(offset)
     offset += bytesPerScalar
-    if (!scalar.isZero()) scalars.push(scalar)
+    if (scalar !== 0n) scalars.push(scalar)
   }
   return scalars
+}
+
+/** randomBatchScalarValues in mcl form. */
+export function randomBatchScalars(n: number): mcl.Fr[] {
+  return randomBatchScalarValues(n).map(frFromBigint)
 }
 
 function assertNonEmpty(items: readonly unknown[]): void {

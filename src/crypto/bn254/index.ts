@@ -16,6 +16,7 @@ export {
   type BatchItem,
   type BatchItemMcl,
   randomBatchScalars,
+  randomBatchScalarValues,
   verifyBatch,
   verifyBatchMcl,
 } from './batchVerify.js'
@@ -54,6 +55,7 @@ export {
   parseBlsPrivateKey,
 } from './keys.js'
 export { g1FromMcl, g2FromMcl } from './mclPoints.js'
+export { bucketWindowBits, mulVecBigint, mulVecMcl } from './multiScalarMul.js'
 export {
   G1_GENERATOR,
   G1_INFINITY,
@@ -81,4 +83,4 @@ export {
 export { initBn254 } from './runtime.js'
 export { signDigest, signHashMcl, verifySignature, verifySignatureMcl } from './sign.js'
 export { type AssertPointOptions, assertG1, assertG2, g1ToMcl, g2ToMcl } from './validation.js'
-export { millerLoopProduct, mulVecMcl, pairingProductIsOne, sumG1Mcl, sumG2Mcl } from './wasmVectors.js'
+export { millerLoopProduct, pairingProductIsOne, sumG1Affine, sumG1Mcl, sumG2Mcl } from './wasmVectors.js'

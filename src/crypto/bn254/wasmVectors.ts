@@ -24,6 +24,8 @@ type NativeExports = {
   _mclBnG1_setStr(out: number, text: number, length: number, ioMode: number): number
   _mclBnG1_add(z: number, x: number, y: number): void
   _mclBnG2_add(z: number, x: number, y: number): void
+  _mclBnG1_dbl(y: number, x: number): void
+  _mclBnG2_dbl(y: number, x: number): void
   _mclBn_millerLoopVec(f: number, xs: number, ys: number, n: number): void
 }
 
@@ -38,13 +40,13 @@ type StackHelpers = {
   copyFromHeap32(words: Uint32Array, position: number): void
 }
 
-type Native = { exports: NativeExports; core: StackHelpers }
+export type Native = { exports: NativeExports; core: StackHelpers }
 
 let cachedFor: unknown
 let cachedNative: Native | undefined
 
 /** mcl-wasm's internal module, or undefined when its internals do not have the expected shape. */
-function getNative(): Native | undefined {
+export function getNative(): Native | undefined {
   const core = mclCore as unknown as Partial<StackHelpers>
   if (core.mod === cachedFor) return cachedNative
   cachedFor = core.mod
@@ -53,6 +55,8 @@ function getNative(): Native | undefined {
     typeof exports?._mclBnG1_add === 'function' &&
     typeof exports._mclBnG1_setStr === 'function' &&
     typeof exports._mclBnG2_add === 'function' &&
+    typeof exports._mclBnG1_dbl === 'function' &&
+    typeof exports._mclBnG2_dbl === 'function' &&
     typeof exports._mclBn_millerLoopVec === 'function' &&
     typeof core.stackSave === 'function' &&
     typeof core.stackRestore === 'function' &&
@@ -66,7 +70,7 @@ function getNative(): Native | undefined {
 }
 
 /** The words of an mcl value (mcl-wasm keeps each value in a JavaScript Uint32Array named `a_`). */
-function words(value: mcl.G1 | mcl.G2 | mcl.GT): Uint32Array {
+export function words(value: mcl.G1 | mcl.G2 | mcl.GT): Uint32Array {
   return (value as unknown as { a_: Uint32Array }).a_
 }
 
@@ -160,23 +164,6 @@ export function sumG1Affine(points: readonly G1Point[]): { sum: mcl.G1 } | { off
   } finally {
     core.stackRestore(stack)
   }
-}
-
-/** Σ scalars[i]·points[i] (multi-scalar multiplication), chunked to fit mcl's stack. */
-export function mulVecMcl<T extends mcl.G1 | mcl.G2>(points: readonly T[], scalars: readonly mcl.Fr[]): T {
-  getBn254Runtime()
-  if (points.length !== scalars.length) {
-    throw new InvalidInputError(
-      `mulVecMcl: expected as many scalars as points, got ${scalars.length} for ${points.length}`,
-    )
-  }
-  let acc: T | undefined
-  for (let start = 0; start < points.length; start += CHUNK) {
-    const part = mcl.mulVec(points.slice(start, start + CHUNK), scalars.slice(start, start + CHUNK))
-    acc = acc === undefined ? part : (mcl.add(acc, part) as T)
-  }
-  if (acc === undefined) throw new InvalidInputError('mulVecMcl: expected at least one point, got an empty array')
-  return acc
 }
 
 /** Π millerLoop(g1s[i], g2s[i]): the part of a multi-pairing before the one final exponentiation. */
