@@ -56,3 +56,30 @@ export function handleSnapshot(r: Raft, m: Message): void {
   r.tracker.setConfig(confState, r.log.lastIndex() + 1)
   r.send({ type: 'appResp', to: m.from, index: r.log.lastIndex() })
 }
+
+/** A follower: accept the leader's messages, or campaign at once when told to (leadership transfer). */
+export function stepFollower(r: Raft, m: Message): void {
+  switch (m.type) {
+    case 'app':
+      r.electionElapsed = 0
+      r.lead = m.from
+      handleAppend(r, m)
+      break
+    case 'heartbeat':
+      r.electionElapsed = 0
+      r.lead = m.from
+      handleHeartbeat(r, m)
+      break
+    case 'snap':
+      r.electionElapsed = 0
+      r.lead = m.from
+      handleSnapshot(r, m)
+      break
+    case 'timeoutNow':
+      // Leadership transfer: campaign at once, without pre-vote, overriding the voters' lease.
+      r.hup(true)
+      break
+    default:
+      break
+  }
+}

@@ -13,8 +13,9 @@
  *   not force an election by inflating its term;
  * - thesis 6.2 / 4.2.3 check-quorum and leader lease: a leader that has not heard from a majority for an election
  *   timeout steps down, and a node that has heard from its leader within that timeout ignores vote requests;
- * - thesis 3.10 leadership transfer (in leader.ts) and the `timeoutNow` campaign that skips pre-vote and lease.
- * Replication and commit are in leader.ts and follower.ts.
+ * - thesis 3.10 leadership transfer (in leaderControl.ts) and the `timeoutNow` campaign that skips pre-vote and
+ *   lease.
+ * Campaigning and voting are in election.ts, replication and commit in leader.ts and follower.ts.
  */
 
 import { applyConfChangeToState, type ConfChange, decodeConfChange } from '../confChange.js'
@@ -25,12 +26,12 @@ import {
   type EntryType,
   type HardState,
   type Message,
-  type MessageType,
   type NodeId,
   noNode,
   type RaftRole,
   type SoftState,
 } from '../types.js'
+import * as election from './election.js'
 import * as follower from './follower.js'
 import * as leader from './leader.js'
 import { type RaftConfig, type ResolvedRaftConfig, resolveRaftConfig } from './raftConfig.js'
@@ -196,45 +197,11 @@ export class Raft {
   }
 
   // -------------------------------------------------------------------------------------------------------------
-  // Elections
+  // Elections (election.ts)
 
   /** Starts an election (after a pre-vote unless `transfer`). Returns false when this node may not campaign. */
   hup(transfer: boolean): boolean {
-    if (this.role === 'leader' || !this.promotable()) return false
-    // A conf change committed but not applied could change who votes: wait until it is applied.
-    if (this.log.committed > this.log.applied) {
-      const pending = this.log.slice(this.log.applied + 1, this.log.committed + 1, Number.POSITIVE_INFINITY)
-      if (pending.some((e) => e.type === 'confChange')) return false
-    }
-    this.campaign(this.config.preVote && !transfer ? 'preVote' : 'vote', transfer)
-    return true
-  }
-
-  private campaign(kind: 'preVote' | 'vote', transfer: boolean): void {
-    let voteTerm: number
-    if (kind === 'preVote') {
-      this.becomePreCandidate()
-      voteTerm = this.term + 1
-    } else {
-      this.becomeCandidate()
-      voteTerm = this.term
-    }
-    if (this.poll(this.id, true) === 'won') {
-      if (kind === 'preVote') this.campaign('vote', transfer)
-      else this.becomeLeader()
-      return
-    }
-    const index = this.log.lastIndex()
-    const logTerm = this.log.lastTerm()
-    for (const id of [...this.tracker.voters].sort()) {
-      if (id === this.id) continue
-      this.send({ type: kind, to: id, term: voteTerm, index, logTerm, leaderTransfer: transfer })
-    }
-  }
-
-  private poll(id: NodeId, granted: boolean) {
-    this.tracker.recordVote(id, granted)
-    return this.tracker.voteResult()
+    return election.hup(this, transfer)
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -267,100 +234,19 @@ export class Raft {
     }
 
     if (m.type === 'vote' || m.type === 'preVote') {
-      this.handleVoteRequest(m)
+      election.handleVoteRequest(this, m)
       return
     }
     switch (this.role) {
       case 'leader':
-        this.stepLeader(m)
+        leader.stepLeader(this, m)
         break
       case 'candidate':
       case 'preCandidate':
-        this.stepCandidate(m)
+        election.stepCandidate(this, m)
         break
       case 'follower':
-        this.stepFollower(m)
-        break
-    }
-  }
-
-  private handleVoteRequest(m: Message): void {
-    const responseType: MessageType = m.type === 'vote' ? 'voteResp' : 'preVoteResp'
-    const canVote =
-      this.vote === m.from ||
-      (this.vote === noNode && this.lead === noNode) ||
-      (m.type === 'preVote' && m.term > this.term)
-    const upToDate = this.config.unsafeSkipVoteLogCheck || this.log.isUpToDate(m.index, m.logTerm)
-    if (canVote && upToDate) {
-      // The answer carries the request's term so that a pre-candidate counts it (it is not at that term yet).
-      this.send({ type: responseType, to: m.from, term: m.term })
-      if (m.type === 'vote') {
-        this.electionElapsed = 0
-        this.vote = m.from
-      }
-    } else {
-      this.send({ type: responseType, to: m.from, reject: true })
-    }
-  }
-
-  private stepCandidate(m: Message): void {
-    const myResponse: MessageType = this.role === 'preCandidate' ? 'preVoteResp' : 'voteResp'
-    switch (m.type) {
-      case 'app':
-        this.becomeFollower(m.term, m.from)
-        this.handleAppend(m)
-        return
-      case 'heartbeat':
-        this.becomeFollower(m.term, m.from)
-        this.handleHeartbeat(m)
-        return
-      case 'snap':
-        this.becomeFollower(m.term, m.from)
-        this.handleSnapshot(m)
-        return
-      default:
-        if (m.type !== myResponse) return
-        switch (this.poll(m.from, !m.reject)) {
-          case 'won':
-            if (this.role === 'preCandidate') {
-              this.campaign('vote', false)
-            } else {
-              this.becomeLeader()
-              this.bcastAppend()
-            }
-            break
-          case 'lost':
-            // A rejection at a higher term already made this node a follower in step().
-            this.becomeFollower(this.term, noNode)
-            break
-          case 'pending':
-            break
-        }
-    }
-  }
-
-  private stepFollower(m: Message): void {
-    switch (m.type) {
-      case 'app':
-        this.electionElapsed = 0
-        this.lead = m.from
-        this.handleAppend(m)
-        break
-      case 'heartbeat':
-        this.electionElapsed = 0
-        this.lead = m.from
-        this.handleHeartbeat(m)
-        break
-      case 'snap':
-        this.electionElapsed = 0
-        this.lead = m.from
-        this.handleSnapshot(m)
-        break
-      case 'timeoutNow':
-        // Leadership transfer: campaign at once, without pre-vote, overriding the voters' lease.
-        this.hup(true)
-        break
-      default:
+        follower.stepFollower(this, m)
         break
     }
   }
@@ -380,7 +266,7 @@ export class Raft {
     return this.applyConfChange(decodeConfChange(data))
   }
 
-  // Role-specific behaviour lives in leader.ts and follower.ts.
+  // The leader's side of replication (leader.ts).
   stepLeader(m: Message): void {
     leader.stepLeader(this, m)
   }
@@ -399,17 +285,5 @@ export class Raft {
 
   switchToConfig(conf: ConfState): void {
     leader.switchToConfig(this, conf)
-  }
-
-  handleAppend(m: Message): void {
-    follower.handleAppend(this, m)
-  }
-
-  handleHeartbeat(m: Message): void {
-    follower.handleHeartbeat(this, m)
-  }
-
-  handleSnapshot(m: Message): void {
-    follower.handleSnapshot(this, m)
   }
 }
