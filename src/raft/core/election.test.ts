@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { createPrng } from '../sim/prng.js'
 import { TestCluster } from '../sim/testCluster.js'
 import { MemoryStorage } from '../storage/memoryStorage.js'
 import { createMessage, type Message } from '../types.js'
@@ -12,7 +13,16 @@ function newRaft(id: string, voters: string[], options: Partial<RaftConfig> = {}
     metadata: { index: 0, term: 0, confState: { voters, learners: [] } },
     data: new Uint8Array(),
   })
-  return new Raft({ id, storage, electionTick: 10, heartbeatTick: 1, preVote: false, checkQuorum: false, ...options })
+  return new Raft({
+    id,
+    storage,
+    electionTick: 10,
+    heartbeatTick: 1,
+    preVote: false,
+    checkQuorum: false,
+    random: createPrng(7).next,
+    ...options,
+  })
 }
 
 function take(r: Raft): Message[] {
@@ -74,7 +84,8 @@ describe('5.1 Raft basics', () => {
 describe('5.2 Leader election', () => {
   test('a follower that hears nothing for an election timeout becomes a candidate and requests votes', () => {
     const r = newRaft('1', ['1', '2', '3'])
-    for (let i = 0; i < 20; i++) r.tick()
+    // 2 × electionTick − 1 ticks: past any first timeout, short of any second one.
+    for (let i = 0; i < 19; i++) r.tick()
     expect(r.role).toBe('candidate')
     expect(r.term).toBe(1)
     expect(r.vote).toBe('1')
@@ -88,7 +99,7 @@ describe('5.2 Leader election', () => {
   test('a candidate that neither wins nor loses starts a new election after another timeout', () => {
     const r = newRaft('1', ['1', '2', '3'])
     r.becomeCandidate()
-    for (let i = 0; i < 20; i++) r.tick()
+    for (let i = 0; i < 19; i++) r.tick()
     expect(r.role).toBe('candidate')
     expect(r.term).toBe(2)
   })
