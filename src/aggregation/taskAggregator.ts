@@ -19,6 +19,7 @@ import {
 } from '../chain/taskManager.js'
 import type { TransactionSender } from '../chain/transactionSender.js'
 import type { Logger } from '../core/logger.js'
+import { sleep } from '../core/sleep.js'
 import type { AggregationRepository, KvRepository } from '../store/index.js'
 import type { AggregationService } from './aggregationService.js'
 import type { TaskCertified } from './types.js'
@@ -86,7 +87,7 @@ export async function runTaskAggregator(parameters: RunTaskAggregatorParameters)
           return
         }
         logger.warn({ err: error, taskIndex, retryInMs: delay }, 'respondToTask failed; retrying')
-        await new Promise((resolve) => setTimeout(resolve, delay))
+        await sleep(delay, signal)
       }
     }
   }

@@ -9,6 +9,7 @@ import { followNewTasks } from '../chain/followNewTasks.js'
 import { decodeQuorumNumbers } from '../chain/quorumNumbers.js'
 import { type NewTask, type TaskResponse, taskResponseDigest } from '../chain/taskManager.js'
 import type { Logger } from '../core/logger.js'
+import { sleep } from '../core/sleep.js'
 import { type BlsKeyPair, signDigest } from '../crypto/index.js'
 import { createTaskAggregatorClient } from './taskAggregatorClient.js'
 
@@ -62,7 +63,7 @@ export async function runTaskResponder(parameters: RunTaskResponderParameters): 
           } catch (error) {
             if (attempt === 0)
               logger.warn({ err: error, taskIndex: task.taskIndex }, 'aggregator unreachable; retrying')
-            await new Promise((resolve) => setTimeout(resolve, delay))
+            await sleep(delay, signal)
           }
         }
       },

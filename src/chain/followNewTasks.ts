@@ -5,6 +5,7 @@
  */
 import type { Address } from 'viem'
 import type { Logger } from '../core/logger.js'
+import { sleep } from '../core/sleep.js'
 import type { ChainClient } from './clients.js'
 import { getNewTasks, type NewTask } from './taskManager.js'
 
@@ -53,17 +54,4 @@ export async function followNewTasks(parameters: FollowNewTasksParameters): Prom
       backoff = Math.min(backoff * 2, 30_000)
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    signal.addEventListener('abort', done, { once: true })
-  })
 }

@@ -16,6 +16,7 @@ import { addCommand } from './command.js'
 import { addressSchema, ethHttpUrlOption, requiredOption } from './commonOptions.js'
 import { databaseOptions } from './databaseOptions.js'
 import { aggregatorPoolOptions, alertOptionsFrom, assertLivenessRules, hostPortSchema } from './poolOptions.js'
+import { taskAggregationComponent, taskAggregationOptions } from './taskAggregationOptions.js'
 
 const options = defineOptions({
   grpcAddr: {
@@ -53,16 +54,19 @@ const options = defineOptions({
     default: 1024 * 1024,
   },
   ...aggregatorPoolOptions,
+  ...taskAggregationOptions,
 })
 
 export function registerAggregatorCommand(program: Command): void {
   addCommand(program, {
     name: 'aggregator',
-    description: 'run the aggregator: operator check-ins (gRPC), /operator, /telemetry dashboard, alerts',
+    description:
+      'run the aggregator: operator check-ins (gRPC), /operator, /telemetry dashboard, alerts; with --task-manager-addr also task aggregation',
     options,
     async run({ options, logger }) {
       assertLivenessRules(options.pingInterval, options.offlineAfter)
       const alerts = alertOptionsFrom(options)
+      const taskAggregation = await taskAggregationComponent(options)
       const shutdown = createShutdown({ logger, handleSignals: true })
       const metrics = createMetrics()
       const client = await createChainClient({ url: options.ethHttpUrl })
@@ -86,9 +90,11 @@ export function registerAggregatorCommand(program: Command): void {
                 offlineAfterMs: options.offlineAfter,
                 authWindowSeconds: Math.floor(options.authWindow / 1000),
                 allowUnauthenticated: options.allowUnauthenticated,
+                verifyThreads: options.verifyThreads,
                 sites: { explorer: options.explorerUrl, eigenlayer: options.eigenlayerAppUrl },
                 alerts,
               }),
+            ...(taskAggregation ? [taskAggregation] : []),
           ],
         })
         shutdown.add('aggregator', () => aggregator.stop())

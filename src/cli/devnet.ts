@@ -1,6 +1,7 @@
 /** `avskit devnet`: the whole AVS network on a local anvil chain, until Ctrl-C. */
 import type { Command } from 'commander'
 import { z } from 'zod'
+import type { TaskCertified } from '../aggregation/index.js'
 import { defineOptions } from '../core/config.js'
 import { createShutdown } from '../core/lifecycle.js'
 import { startDevnet } from '../devnet/startDevnet.js'
@@ -60,7 +61,29 @@ const options = defineOptions({
     default: '127.0.0.1:8080',
   },
   pingInterval: pingIntervalOption.pingInterval,
+  taskInterval: {
+    flag: 'task-interval',
+    argument: '<seconds>',
+    description:
+      'seconds between generated tasks (0: none; tasks created with `avskit task create` are still answered)',
+    schema: z.coerce.number().int().min(0),
+    default: 5,
+  },
 })
+
+function formatCertifiedTask(
+  taskIndex: bigint,
+  event: TaskCertified | undefined,
+  transactionHash: string,
+  gasUsed: bigint,
+) {
+  if (!event) return `task ${taskIndex} certified: respondToTask ${transactionHash} (gas ${gasUsed})`
+  const signers = event.signers.length
+  const stakes = event.stakes
+    .map((s) => `q${s.quorumNumber} ${s.totalStake === 0n ? 0 : Number((s.signedStake * 1000n) / s.totalStake) / 10}%`)
+    .join(' ')
+  return `task ${taskIndex} certified: ${signers}/${signers + event.nonSigners.length} signers (${stakes}), respondToTask ${transactionHash} (gas ${gasUsed})`
+}
 
 export function registerDevnetCommand(program: Command): void {
   addCommand(program, {
@@ -69,11 +92,21 @@ export function registerDevnetCommand(program: Command): void {
     options,
     async run({ options, logger }) {
       const shutdown = createShutdown({ logger, handleSignals: true })
-      const { aggregatorGrpcAddr, aggregatorHttpAddr, pingInterval, ...network } = options
+      const { aggregatorGrpcAddr, aggregatorHttpAddr, pingInterval, taskInterval, ...network } = options
+      const certified = new Map<bigint, TaskCertified>()
       const devnet = await startDevnet({
         ...network,
         logger,
         pool: { grpcAddress: aggregatorGrpcAddr, httpAddress: aggregatorHttpAddr, pingIntervalMs: pingInterval },
+        tasks: {
+          intervalSeconds: taskInterval,
+          onCertified: (event) => certified.set(event.taskIndex, event),
+          onSubmitted: (taskIndex, transactionHash, gasUsed) => {
+            const event = certified.get(taskIndex)
+            certified.delete(taskIndex)
+            process.stdout.write(`${formatCertifiedTask(taskIndex, event, transactionHash, gasUsed)}\n`)
+          },
+        },
       })
       shutdown.add('devnet', () => devnet.stop())
       process.stdout.write(

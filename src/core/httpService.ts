@@ -3,7 +3,7 @@
  * and serving: 200 or 503 with the reason) and `/metrics` (Prometheus text from the service's own registry).
  * A service adds its routes to `app` before `listen()`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { BaseError } from './errors.js'
 import type { Logger } from './logger.js'
 import type { Metrics } from './metrics.js'
@@ -41,7 +41,8 @@ export function createHttpService(parameters: CreateHttpServiceParameters): Http
   const { host, port } = parseHostPort(parameters.address, 'HTTP address')
   const app = Fastify({
     loggerInstance: parameters.logger.child({ module: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request lines would drown the service's own logs: /metrics alone is scraped every few seconds.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: parameters.bodyLimit ?? 1024 * 1024,
   })
   app.get('/health', async () => ({ status: 'ok' }))

@@ -17,6 +17,7 @@ import { type Anvil, startAnvil } from './anvil.js'
 import { createOperators } from './createOperators.js'
 import { createQuorumArgs, type DevnetContracts, deployContracts } from './deployContracts.js'
 import { type DevnetPool, type DevnetPoolParameters, startDevnetPool } from './startDevnetPool.js'
+import { type DevnetTasksParameters, devnetTaskAggregation, startDevnetTaskTraffic } from './startDevnetTasks.js'
 import { type DevnetSummary, readDevnetSummary, writeDevnetSummary } from './summary.js'
 
 /** anvil's first dev account (mnemonic "test test … junk"): a public key, only ever used on the local chain. */
@@ -34,6 +35,11 @@ export type StartDevnetParameters = {
   logger: Logger
   /** The operator pool (aggregator + one pinger per operator); `false` starts none. Free ports by default. */
   pool?: DevnetPoolParameters | false | undefined
+  /**
+   * Tasks, on the pool's aggregator (needs the pool): aggregation, one responder per operator and a task every
+   * `intervalSeconds` (0: none generated). `false` starts none.
+   */
+  tasks?: DevnetTasksParameters | false | undefined
 }
 
 export type Devnet = {
@@ -63,6 +69,11 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
     args: ['--preserve-historical-states'],
   })
   let pool: DevnetPool | undefined
+  let stopTasks: (() => Promise<void>) | undefined
+  const stopServices = async () => {
+    await stopTasks?.()
+    await pool?.stop()
+  }
   try {
     const client = await createChainClient({ url: anvil.rpcUrl })
     const resumable = previous && (await hasCode(client, previous.contracts.registryCoordinator))
@@ -75,8 +86,26 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       await testClient(anvil.rpcUrl).setIntervalMining({ interval: parameters.blockTime })
     }
     if (parameters.pool !== false) {
-      pool = await startDevnetPool({ ...parameters.pool, dataDir, summary, client, logger })
+      const tasks = parameters.tasks === false ? undefined : (parameters.tasks ?? { intervalSeconds: 0 })
+      pool = await startDevnetPool({
+        ...parameters.pool,
+        dataDir,
+        summary,
+        client,
+        logger,
+        components: tasks ? [devnetTaskAggregation(summary, tasks)] : [],
+      })
       summary.services = { ...summary.services, ...pool.services }
+      if (tasks) {
+        stopTasks = await startDevnetTaskTraffic({
+          summary,
+          client,
+          aggregatorGrpcAddress: pool.aggregator.grpcAddress,
+          taskIntervalSeconds: tasks.intervalSeconds,
+          logger,
+        })
+        summary.services.tasks = `${pool.aggregator.httpUrl}/tasks/<index>`
+      }
     }
     await writeDevnetSummary(dataDir, summary)
     return {
@@ -86,12 +115,12 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       resumed: Boolean(resumable),
       pool,
       async stop() {
-        await pool?.stop()
+        await stopServices()
         await anvil.stop()
       },
     }
   } catch (error) {
-    await pool?.stop()
+    await stopServices()
     await anvil.stop()
     throw error
   }

@@ -4,7 +4,7 @@
  * reporting the devnet chain's head and the AVS contracts' events. Their URLs go into the devnet summary.
  */
 import type { Address } from 'viem'
-import { type Aggregator, startAggregator } from '../aggregator/index.js'
+import { type Aggregator, type AggregatorComponentStarter, startAggregator } from '../aggregator/index.js'
 import type { ChainClient } from '../chain/clients.js'
 import type { Logger } from '../core/logger.js'
 import { createMetrics, type Metrics } from '../core/metrics.js'
@@ -30,6 +30,8 @@ export type StartDevnetPoolParameters = DevnetPoolParameters & {
   summary: DevnetSummary
   client: ChainClient
   logger: Logger
+  /** More services for the same aggregator process (task aggregation), started after the pool. */
+  components?: readonly AggregatorComponentStarter[] | undefined
 }
 
 export type DevnetPool = {
@@ -67,6 +69,7 @@ export async function startDevnetPool(parameters: StartDevnetPoolParameters): Pr
             pingIntervalMs,
             offlineAfterMs: parameters.offlineAfterMs ?? 600_000,
           }),
+        ...(parameters.components ?? []),
       ],
     })
   } catch (error) {

@@ -13,6 +13,7 @@ import type { ChainClient } from '../chain/clients.js'
 import { createNewTask } from '../chain/taskManager.js'
 import { createTransactionSender } from '../chain/transactionSender.js'
 import type { Logger } from '../core/logger.js'
+import { sleep } from '../core/sleep.js'
 import { readBlsKeystoreFile, resolvePassword } from '../crypto/index.js'
 import type { DevnetSummary } from './summary.js'
 
@@ -26,13 +27,17 @@ function contract(summary: DevnetSummary, name: string): Address {
   return address
 }
 
+export type DevnetTasksParameters = {
+  /** Seconds between generated tasks; 0 generates none (responders still answer tasks created by hand). */
+  intervalSeconds: number
+  onCertified?: ((event: TaskCertified) => void) | undefined
+  onSubmitted?: ((taskIndex: bigint, transactionHash: string, gasUsed: bigint) => void) | undefined
+}
+
 /** The aggregator component that aggregates the devnet's tasks and submits their certificates. */
 export function devnetTaskAggregation(
   summary: DevnetSummary,
-  handlers: {
-    onCertified?: (event: TaskCertified) => void
-    onSubmitted?: (taskIndex: bigint, transactionHash: string, gasUsed: bigint) => void
-  } = {},
+  handlers: DevnetTasksParameters,
 ): AggregatorComponentStarter {
   return (context) =>
     startTaskAggregation({
@@ -111,16 +116,6 @@ async function generateTasks(parameters: StartDevnetTaskTrafficParameters, taskM
     } catch (error) {
       logger.warn({ err: error }, 'creating a devnet task failed')
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, parameters.taskIntervalSeconds * 1000)
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer)
-          resolve()
-        },
-        { once: true },
-      )
-    })
+    await sleep(parameters.taskIntervalSeconds * 1000, signal)
   }
 }

@@ -29,6 +29,7 @@ describe('avskit register', () => {
       port: 0,
       blockTime: 0,
       logger,
+      pool: false,
     })
   })
 

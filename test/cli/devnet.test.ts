@@ -1,0 +1,99 @@
+/**
+ * `avskit devnet` as a user runs it: it comes up, creates a task every second, prints each certified task with its
+ * respondToTask transaction, stops cleanly on SIGINT, and a second start resumes the same chain and goes on
+ * certifying from the next task index.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createPublicClient, http } from 'viem'
+import { afterAll, describe, expect, test } from 'vitest'
+
+const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+
+type Running = { child: ChildProcess; output: () => string; exited: Promise<number | null> }
+
+function startDevnetProcess(dataDir: string): Running {
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      'devnet',
+      '--data-dir',
+      dataDir,
+      '--operators',
+      '3',
+      '--port',
+      '0',
+      '--aggregator-grpc-addr',
+      '127.0.0.1:0',
+      '--aggregator-http-addr',
+      '127.0.0.1:0',
+      '--task-interval',
+      '1',
+      '--log-format',
+      'json',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  child.stderr?.resume()
+  return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) }
+}
+
+async function waitForOutput(running: Running, pattern: RegExp, timeoutMs = 90_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const match = running.output().match(pattern)
+    if (match) return match
+    if (Date.now() > deadline) throw new Error(`no ${pattern} in devnet output:\n${running.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
+
+describe('avskit devnet (process)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'avskit-devnet-cli-'))
+  const processes: Running[] = []
+  afterAll(() => {
+    for (const running of processes) running.child.kill('SIGKILL')
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  test('certifies generated tasks on chain, stops on SIGINT, and resumes on the next start', {
+    timeout: 240_000,
+  }, async () => {
+    const first = startDevnetProcess(dataDir)
+    processes.push(first)
+    await waitForOutput(first, /Ctrl-C to stop\./)
+    const summary = JSON.parse(readFileSync(join(dataDir, 'devnet.json'), 'utf8'))
+    const client = createPublicClient({ transport: http(summary.rpcUrl) })
+    for (const address of Object.values(summary.contracts).slice(0, 10) as `0x${string}`[]) {
+      expect((await client.getCode({ address }))?.length).toBeGreaterThan(2)
+    }
+    const [line] = await waitForOutput(
+      first,
+      /task 1 certified: 3\/3 signers \(q0 100% q1 100%\), respondToTask (0x[0-9a-f]{64}) \(gas \d+\)/,
+    )
+    const hash = line.match(/0x[0-9a-f]{64}/)?.[0] as `0x${string}`
+    expect((await client.getTransactionReceipt({ hash })).status).toBe('success')
+
+    first.child.kill('SIGINT')
+    expect(await first.exited).toBe(0)
+    const lastBefore = Math.max(...[...first.output().matchAll(/task (\d+) certified/g)].map((m) => Number(m[1])))
+
+    const second = startDevnetProcess(dataDir)
+    processes.push(second)
+    await waitForOutput(second, /^resumed devnet/m)
+    const [, next] = await waitForOutput(second, /task (\d+) certified/)
+    expect(Number(next)).toBeGreaterThan(lastBefore)
+    second.child.kill('SIGINT')
+    expect(await second.exited).toBe(0)
+  })
+})
