@@ -38,5 +38,8 @@ export type RaftTransport = {
   stop(): Promise<void>
 }
 
-/** Called after each membership change is applied, on every node: the place to add or remove transport peers. */
+/**
+ * Called after each membership change is applied, on every node: the place to add or remove transport peers.
+ * After a restart the changes after the last snapshot are applied again, so the listener must be idempotent.
+ */
 export type ConfChangeListener = (change: ConfChange, confState: ConfState) => void

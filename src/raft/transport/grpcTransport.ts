@@ -96,6 +96,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       handler: () => handler,
       maxQueued: options.maxQueuedMessages ?? 4096,
       maxBatchMessages: options.maxBatchMessages ?? 512,
+      maxBatchBytes: Math.min(4 * 1024 * 1024, maxMessageBytes),
       channelOptions,
       logger,
       metrics,

@@ -26,6 +26,8 @@ export type PeerSenderOptions = {
   handler: () => RaftTransportHandler | undefined
   maxQueued: number
   maxBatchMessages: number
+  /** Approximate payload bytes per batch; a single larger message still goes alone. */
+  maxBatchBytes: number
   channelOptions: grpc.ChannelOptions
   logger?: Logger | undefined
   metrics?: Metrics['raft'] | undefined
@@ -113,7 +115,7 @@ export class PeerSender {
     this.pumping = true
     try {
       while (this.queue.length > 0 && !this.stopped && Date.now() >= this.backoffUntil) {
-        const batch = this.queue.splice(0, this.options.maxBatchMessages)
+        const batch = this.takeBatch()
         this.options.metrics?.peerQueueLength.set(
           { node: this.options.self, peer: this.options.peer },
           this.queue.length,
@@ -134,6 +136,19 @@ export class PeerSender {
     } finally {
       this.pumping = false
     }
+  }
+
+  /** The next batch: up to `maxBatchMessages` messages and about `maxBatchBytes` of payload (at least one). */
+  private takeBatch(): Message[] {
+    let bytes = 0
+    let count = 0
+    while (count < this.queue.length && count < this.options.maxBatchMessages) {
+      const m = this.queue[count] as Message
+      bytes += 64 + (m.snapshot?.data.length ?? 0) + m.entries.reduce((n, e) => n + 24 + e.data.length, 0)
+      if (count > 0 && bytes > this.options.maxBatchBytes) break
+      count++
+    }
+    return this.queue.splice(0, count)
   }
 
   /**
