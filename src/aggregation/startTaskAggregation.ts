@@ -10,6 +10,7 @@ import type { TransactionSender } from '../chain/transactionSender.js'
 import type { GrpcServer } from '../core/grpcServer.js'
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
+import { initBn254 } from '../crypto/index.js'
 import { createAggregationRepository, createKvRepository, type Database } from '../store/index.js'
 import { type AggregationService, createAggregationService } from './aggregationService.js'
 import { createChainReader } from './chainReader.js'
@@ -43,6 +44,7 @@ export type TaskAggregation = { service: AggregationService; stop(): Promise<voi
 
 export async function startTaskAggregation(parameters: StartTaskAggregationParameters): Promise<TaskAggregation> {
   const { database, logger } = parameters
+  await initBn254()
   const repository = createAggregationRepository(database.db)
   const kv = createKvRepository(database.db)
   const service = createAggregationService({

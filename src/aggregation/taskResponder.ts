@@ -10,7 +10,7 @@ import { decodeQuorumNumbers } from '../chain/quorumNumbers.js'
 import { type NewTask, type TaskResponse, taskResponseDigest } from '../chain/taskManager.js'
 import type { Logger } from '../core/logger.js'
 import { sleep } from '../core/sleep.js'
-import { type BlsKeyPair, signDigest } from '../crypto/index.js'
+import { type BlsKeyPair, initBn254, signDigest } from '../crypto/index.js'
 import { createTaskAggregatorClient } from './taskAggregatorClient.js'
 
 /** What an operator answers to a task: the bytes32 `result` of its TaskResponse. */
@@ -40,6 +40,7 @@ export async function runTaskResponder(parameters: RunTaskResponderParameters): 
   const logger = parameters.logger.child({ module: 'task-responder', operatorId: blsKeyPair.operatorId })
   const aggregator = createTaskAggregatorClient(parameters.aggregatorAddress)
   const compute = parameters.computeResult ?? keccakOfPayload
+  await initBn254()
   try {
     await followNewTasks({
       client: parameters.client,
