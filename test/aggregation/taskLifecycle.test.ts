@@ -18,6 +18,7 @@ import { createLogger } from '../../src/core/logger.js'
 import { createMetrics } from '../../src/core/metrics.js'
 import type { Database } from '../../src/store/index.js'
 import { anvilAccounts, useAnvil } from '../anvil.js'
+import { runCli } from '../cli.js'
 import { openSuiteDatabase } from '../database.js'
 import { createNetwork, type Network } from './network.js'
 
@@ -104,7 +105,10 @@ describe('task lifecycle over gRPC', () => {
     }
     expect(submitted.size).toBe(2)
 
-    const view = (await (await fetch(`${httpUrl}/tasks/${tasks[0]?.taskIndex}`)).json()) as { signers: unknown[]; stakes: unknown }
+    const view = (await (await fetch(`${httpUrl}/tasks/${tasks[0]?.taskIndex}`)).json()) as {
+      signers: unknown[]
+      stakes: unknown
+    }
     expect(view).toMatchObject({
       status: 'certified',
       digest: tasks[0]?.digest,
@@ -126,6 +130,42 @@ describe('task lifecycle over gRPC', () => {
         thresholdPercentage: 67,
       },
     ])
+  })
+
+  test('avskit task create makes a task the aggregator certifies, and avskit task show reports it', async () => {
+    const created = await runCli([
+      'task',
+      'create',
+      '--eth-http-url',
+      chain.rpcUrl,
+      '--task-manager-addr',
+      network.contracts.taskManager,
+      '--payload',
+      'hello operators',
+      '--quorums',
+      '0,1',
+      '--threshold',
+      '60',
+      '--private-key',
+      anvilAccounts[7],
+    ])
+    expect(created.stderr).toBe('')
+    const { taskIndex, quorums, threshold } = JSON.parse(created.stdout)
+    expect({ quorums, threshold }).toEqual({ quorums: [0, 1], threshold: 60 })
+    await network.testClient.mine({ blocks: 1 })
+    const receipt = await waitFor(() => submitted.get(BigInt(taskIndex)))
+    const shown = await runCli(['task', 'show', String(taskIndex), '--aggregator-url', httpUrl])
+    expect(shown.code).toBe(0)
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      taskIndex: String(taskIndex),
+      status: 'certified',
+      submission: { transactionHash: receipt.transactionHash },
+    })
+    const unknown = await runCli(['task', 'show', '999999', '--aggregator-url', httpUrl])
+    expect(unknown).toMatchObject({
+      code: 1,
+      stderr: `error: Task 999999 is not known to the aggregator at ${httpUrl}.\n`,
+    })
   })
 
   test('answers 404 for an unknown task and 400 for a malformed index', async () => {
