@@ -306,12 +306,26 @@ export class RaftNode {
     if (rd.softState) this.onSoftState(rd.softState)
     const early = canSendBeforePersist(rd, this.soft.role, this.durableTerm)
     if (early) this.send(rd.messages)
+    // Committed entries this node already holds on disk, untouched by this Ready, are applied while its write is
+    // in flight (etcd's raftNode applies in parallel with saving too); the rest wait for the write.
+    const firstWritten = rd.snapshot ? 0 : (rd.entries[0]?.index ?? Number.POSITIVE_INFINITY)
+    const durable = Math.min(this.storage.lastIndex(), firstWritten - 1)
+    const split = rd.committedEntries.findIndex((e) => e.index > durable)
+    const applyNow = split === -1 ? rd.committedEntries : rd.committedEntries.slice(0, split)
+    const applyAfter = split === -1 ? [] : rd.committedEntries.slice(split)
     if (rd.hardState || rd.entries.length > 0 || rd.snapshot) {
       const stopTimer = this.metrics?.walSyncSeconds.startTimer({ node: this.id })
-      await this.wal.save(rd, rd.mustSync)
-      stopTimer?.()
+      const written = this.wal.save(rd, rd.mustSync).then(() => {
+        stopTimer?.()
+      })
+      // Both settle before either failure is raised, so no write is left running unobserved.
+      const [write, applied] = await Promise.allSettled([written, this.apply(applyNow)])
+      if (write.status === 'rejected') throw write.reason
+      if (applied.status === 'rejected') throw applied.reason
       this.storage.save(rd)
       if (rd.hardState) this.durableTerm = rd.hardState.term
+    } else {
+      await this.apply(applyNow)
     }
     if (!early) this.send(rd.messages)
     if (rd.snapshot) {
@@ -320,7 +334,7 @@ export class RaftNode {
       this.proposals.skippedTo(rd.snapshot.metadata.index)
       this.metrics?.snapshotsTotal.inc({ node: this.id, kind: 'installed' })
     }
-    await this.apply(rd.committedEntries)
+    await this.apply(applyAfter)
     const status = this.raw.raft
     this.metrics?.term.set({ node: this.id }, status.term)
     this.metrics?.commitIndex.set({ node: this.id }, status.log.committed)

@@ -9,7 +9,7 @@ import { RaftTransportService } from '../../gen/raft.js'
 import { createRaftNode, type RaftNode } from '../node/raftNode.js'
 import type { RaftTransportHandler } from '../node/raftNodeTypes.js'
 import { createMessage, type Message, messageTypes, type NodeId } from '../types.js'
-import { createSharedSecretAuthenticator, unauthenticatedPeers } from './authenticator.js'
+import { createSharedSecretAuthenticator, type RaftAuthenticator, unauthenticatedPeers } from './authenticator.js'
 import { createGrpcTransport, type GrpcTransport } from './grpcTransport.js'
 import { decodeMessageBatch, encodeMessageBatch } from './messageCodec.js'
 
@@ -121,6 +121,25 @@ describe('gRPC transport', () => {
     await eventually(() => b.received.length === 300, 'all messages')
     expect(b.received.map((m) => m.term)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1))
     expect(a.unreachable).toEqual([])
+  })
+
+  test('an asynchronous authenticator still sees batches in order', async () => {
+    let calls = 0
+    const slow: RaftAuthenticator = {
+      sign: async () => new Uint8Array([1]),
+      verify: (_peer, _payload, credentials) =>
+        new Promise((resolve) => setTimeout(() => resolve(credentials[0] === 1), calls++ % 3)),
+    }
+    const b = recorder()
+    const tb = await started(createGrpcTransport({ id: 'b', listen: '127.0.0.1:0', authenticator: slow }), b.handler)
+    const a = recorder()
+    const ta = await started(
+      createGrpcTransport({ id: 'a', authenticator: slow, peers: { b: tb.address() as string }, maxBatchMessages: 1 }),
+      a.handler,
+    )
+    for (let i = 1; i <= 100; i++) ta.send([heartbeat('a', 'b', i)])
+    await eventually(() => b.received.length === 100, 'all messages')
+    expect(b.received.map((m) => m.term)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1))
   })
 
   test('a peer without valid credentials is refused and nothing it sent is delivered', async () => {

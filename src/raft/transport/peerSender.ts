@@ -170,7 +170,8 @@ export class PeerSender {
     const batch = encodeMessageBatch({ from: self, to: peer, sequence: ++this.sequence, messages })
     let stream: PeerStream | undefined
     try {
-      const credentials = await this.options.authenticator.sign(batch)
+      const signed = this.options.authenticator.sign(batch)
+      const credentials = signed instanceof Promise ? await signed : signed
       stream = this.openStream()
       const envelope: Envelope = { batch: Buffer.from(batch), credentials: Buffer.from(credentials), from: self }
       await this.write(stream, envelope)

@@ -1,6 +1,6 @@
 /**
  * The receiving side of the transport: the `RaftTransport.Send` gRPC method. Envelopes on a stream are handled
- * one at a time, in order (the stream is paused while credentials are verified). An envelope is accepted only if
+ * one at a time, in order (an asynchronous authenticator pauses the stream while it verifies). An envelope is accepted only if
  * the authenticator verifies its credentials for the sender it names, the batch names the same sender and this
  * node as its destination, its sequence number grows, and every message in it goes from that sender to this node.
  * Anything else ends the stream: UNAUTHENTICATED for bad credentials or a mismatched sender, INVALID_ARGUMENT for
@@ -44,16 +44,26 @@ export function createRaftService(options: RaftServiceOptions): RaftService {
   const { id, authenticator } = options
   const open = new Set<() => void>()
 
-  async function accept(envelope: Envelope, lastSequence: number): Promise<number> {
-    const from = envelope.from
-    let verified = false
-    try {
-      verified = await authenticator.verify(from, envelope.batch, envelope.credentials)
-    } catch (error) {
-      options.logger?.warn({ peer: from, err: error }, 'raft peer authenticator failed')
+  /** The authenticator's verdict; synchronous when the authenticator is. A throwing authenticator refuses. */
+  function verify(envelope: Envelope): boolean | Promise<boolean> {
+    const onError = (error: unknown) => {
+      options.logger?.warn({ peer: envelope.from, err: error }, 'raft peer authenticator failed')
+      return false
     }
-    if (!verified)
+    try {
+      const verdict = authenticator.verify(envelope.from, envelope.batch, envelope.credentials)
+      return verdict instanceof Promise ? verdict.catch(onError) : verdict
+    } catch (error) {
+      return onError(error)
+    }
+  }
+
+  /** Checks a verified envelope's batch and hands its messages to the node; returns the batch's sequence. */
+  function deliver(envelope: Envelope, verified: boolean, lastSequence: number): number {
+    const from = envelope.from
+    if (!verified) {
       throw new Refused(grpc.status.UNAUTHENTICATED, 'unauthenticated', `credentials do not prove sender "${from}"`)
+    }
     let batch: ReturnType<typeof decodeMessageBatch>
     try {
       batch = decodeMessageBatch(envelope.batch)
@@ -105,19 +115,33 @@ export function createRaftService(options: RaftServiceOptions): RaftService {
           callback(null, { batches })
         }
       }
+      const refuse = (error: unknown) =>
+        finish(error instanceof Refused ? error : new Refused(grpc.status.INTERNAL, 'malformed', String(error)))
+      const handle = (envelope: Envelope, verified: boolean) => {
+        lastSequence = deliver(envelope, verified, lastSequence)
+        batches++
+      }
       call.on('data', (envelope: Envelope) => {
         if (finished) return
+        const verdict = verify(envelope)
+        if (!(verdict instanceof Promise)) {
+          try {
+            handle(envelope, verdict)
+          } catch (error) {
+            refuse(error)
+          }
+          return
+        }
+        // An asynchronous authenticator: hold the stream so that batches are still handled in order.
         call.pause()
-        accept(envelope, lastSequence).then(
-          (sequence) => {
-            lastSequence = sequence
-            batches++
+        verdict.then((verified) => {
+          try {
+            handle(envelope, verified)
             call.resume()
-          },
-          (error: unknown) => {
-            finish(error instanceof Refused ? error : new Refused(grpc.status.INTERNAL, 'malformed', String(error)))
-          },
-        )
+          } catch (error) {
+            refuse(error)
+          }
+        }, refuse)
       })
       call.on('end', () => finish(undefined))
       call.on('error', () => finish(undefined))
