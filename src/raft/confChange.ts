@@ -81,9 +81,3 @@ export function applyConfChangeToState(conf: ConfState, change: ConfChange): Con
   }
   return { voters: [...voters].sort(), learners: [...learners].sort() }
 }
-
-export function isConfStateEqual(a: ConfState, b: ConfState): boolean {
-  const same = (x: NodeId[], y: NodeId[]) =>
-    x.length === y.length && [...x].sort().every((v, i) => v === [...y].sort()[i])
-  return same(a.voters, b.voters) && same(a.learners, b.learners)
-}

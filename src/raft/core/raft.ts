@@ -18,7 +18,7 @@
  * Campaigning and voting are in election.ts, replication and commit in leader.ts and follower.ts.
  */
 
-import { applyConfChangeToState, type ConfChange, decodeConfChange } from '../confChange.js'
+import { applyConfChangeToState, type ConfChange } from '../confChange.js'
 import { RaftInvariantError } from '../errors.js'
 import {
   type ConfState,
@@ -259,11 +259,6 @@ export class Raft {
     const conf = applyConfChangeToState(this.tracker.confState(), change)
     this.switchToConfig(conf)
     return conf
-  }
-
-  /** Applies a committed conf change entry. */
-  applyConfChangeEntry(data: Uint8Array): ConfState {
-    return this.applyConfChange(decodeConfChange(data))
   }
 
   // The leader's side of replication (leader.ts).

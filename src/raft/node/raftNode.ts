@@ -20,7 +20,7 @@ import type { Metrics } from '../../core/metrics.js'
 import { type ConfChange, decodeConfChange } from '../confChange.js'
 import type { RaftConfig } from '../core/raftConfig.js'
 import { type RaftStatus, RawNode, type Ready } from '../core/rawNode.js'
-import { ConfChangeRejectedError, RaftStoppedError, RaftTimeoutError } from '../errors.js'
+import { ConfChangeRejectedError, NotLeaderError, RaftStoppedError, RaftTimeoutError } from '../errors.js'
 import { type BootstrapMember, bootstrapEntries } from '../storage/bootstrap.js'
 import type { MemoryStorage } from '../storage/memoryStorage.js'
 import type { ConfState, Message, NodeId, SoftState } from '../types.js'
@@ -144,7 +144,13 @@ export class RaftNode {
    */
   async propose(data: Uint8Array): Promise<{ index: number; term: number }> {
     if (data.length === 0) throw new InvalidInputError('cannot propose an empty entry: empty entries are Raft’s own')
-    const proposed = this.input(() => this.raw.propose(data))
+    let proposed: { index: number; term: number }
+    try {
+      proposed = this.input(() => this.raw.propose(data))
+    } catch (error) {
+      if (error instanceof NotLeaderError) this.metrics?.proposalsTotal.inc({ node: this.id, outcome: 'not_leader' })
+      throw error
+    }
     try {
       await this.proposals.track(proposed.index, proposed.term)
     } catch (error) {
