@@ -74,9 +74,14 @@ export async function createRaftNode(options: RaftNodeOptions): Promise<RaftNode
     await wal.save(initial)
     storage.save(initial)
   }
-  const snapshot = storage.snapshot()
-  if (snapshot.metadata.index > 0) await options.stateMachine.restore(snapshot)
-  return new RaftNode(options, wal, storage, logger)
+  try {
+    const snapshot = storage.snapshot()
+    if (snapshot.metadata.index > 0) await options.stateMachine.restore(snapshot)
+    return new RaftNode(options, wal, storage, logger)
+  } catch (error) {
+    await wal.close()
+    throw error
+  }
 }
 
 /** A running Raft node; create it with {@link createRaftNode}. */
@@ -91,6 +96,7 @@ export class RaftNode {
   private confState: ConfState
   private soft: SoftState = { lead: '', role: 'follower' }
   private failure: unknown
+  private stopped = false
   private readonly leaderWaiters = new Set<() => void>()
   private readonly metrics: Metrics['raft'] | undefined
 
@@ -119,8 +125,8 @@ export class RaftNode {
   async start(): Promise<void> {
     await this.options.transport.start({
       receive: (messages) => this.receive(messages),
-      reportUnreachable: (peer) => this.input(() => this.raw.reportUnreachable(peer)),
-      reportSnapshot: (peer, ok) => this.input(() => this.raw.reportSnapshot(peer, ok)),
+      reportUnreachable: (peer) => this.feedback(() => this.raw.reportUnreachable(peer)),
+      reportSnapshot: (peer, ok) => this.feedback(() => this.raw.reportSnapshot(peer, ok)),
     })
     this.loop = this.run()
     void this.tick()
@@ -128,7 +134,8 @@ export class RaftNode {
 
   /** Stops ticking, finishes the Ready in progress, stops the transport and closes the WAL. */
   async stop(): Promise<void> {
-    if (this.controller.signal.aborted) return
+    if (this.stopped) return
+    this.stopped = true
     this.controller.abort()
     this.wake?.()
     await this.loop
@@ -256,6 +263,13 @@ export class RaftNode {
     const result = fn()
     this.wake?.()
     return result
+  }
+
+  /** Transport feedback; ignored once the node stopped or failed. */
+  private feedback(fn: () => void): void {
+    if (this.failure || this.controller.signal.aborted) return
+    fn()
+    this.wake?.()
   }
 
   private receive(messages: readonly Message[]): void {
