@@ -12,6 +12,7 @@ import type { Address } from 'viem'
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
 import type { Checkin, CheckinResp } from '../gen/checkin.js'
+import type { PoolOperatorRow } from '../store/index.js'
 import type { CheckinAuthenticator } from './authenticateCheckin.js'
 import { CheckinRefusedError } from './checkinRefusedError.js'
 import type { CheckinWriter } from './checkinWriter.js'
@@ -26,8 +27,8 @@ export type CreateCheckinServiceParameters = {
   logger: Logger
   metrics?: Metrics | undefined
   now?: (() => number) | undefined
-  /** Called after a check-in is stored (live dashboard updates). */
-  onAccepted?: ((address: Address) => void) | undefined
+  /** Called with the stored row after a check-in is stored (the pool's in-memory copy, live updates). */
+  onAccepted?: ((row: PoolOperatorRow) => void) | undefined
 }
 
 export type CheckinService = {
@@ -44,7 +45,7 @@ export function createCheckinService(parameters: CreateCheckinServiceParameters)
     const receivedAt = now()
     const checkin = validateCheckin(request)
     const authorization = call.metadata.get('authorization')[0]
-    const auth = authenticator.authenticate(
+    const auth = await authenticator.authenticate(
       checkin.address,
       typeof authorization === 'string' ? authorization : authorization?.toString('utf8'),
     )
@@ -87,7 +88,7 @@ export function createCheckinService(parameters: CreateCheckinServiceParameters)
       )
     }
     if (auth.authenticated) authenticator.accepted(checkin.address, auth.epoch)
-    parameters.onAccepted?.(checkin.address)
+    parameters.onAccepted?.(stored)
     return { updatedAt: { seconds: BigInt(Math.floor(receivedAt / 1000)), nanos: (receivedAt % 1000) * 1_000_000 } }
   }
 

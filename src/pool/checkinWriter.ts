@@ -11,7 +11,7 @@
  */
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
-import type { PoolCheckinWrite, PoolRepository } from '../store/index.js'
+import type { PoolCheckinWrite, PoolOperatorRow, PoolRepository } from '../store/index.js'
 import { CheckinRefusedError } from './checkinRefusedError.js'
 import { createErrorStreak } from './errorStreak.js'
 
@@ -26,19 +26,23 @@ export type CreateCheckinWriterParameters = {
 }
 
 export type CheckinWriter = {
-  /** Resolves true once stored, false when the database refused it as not newer than what it holds. */
-  write(row: PoolCheckinWrite): Promise<boolean>
+  /** Resolves to the stored row, or undefined when the database refused it as not newer than what it holds. */
+  write(row: PoolCheckinWrite): Promise<PoolOperatorRow | undefined>
   /** Writes what is queued, then refuses new check-ins. */
   close(): Promise<void>
   readonly queued: number
 }
 
-type Pending = { row: PoolCheckinWrite; resolve: (stored: boolean) => void; reject: (error: Error) => void }
+type Pending = {
+  row: PoolCheckinWrite
+  resolve: (stored: PoolOperatorRow | undefined) => void
+  reject: (error: Error) => void
+}
 
 /**
  * @example
  * const writer = createCheckinWriter({ repository: createPoolRepository(database.db), logger })
- * if (!(await writer.write(row))) throw new CheckinRefusedError('replayed', '…')
+ * const stored = await writer.write(row) // undefined: refused as a replay
  */
 export function createCheckinWriter(parameters: CreateCheckinWriterParameters): CheckinWriter {
   const { repository, metrics } = parameters
@@ -61,16 +65,16 @@ export function createCheckinWriter(parameters: CreateCheckinWriterParameters): 
       for (const pending of batch) {
         const seen = newest.get(pending.row.address)
         const newer = !seen || !pending.row.authenticated || pending.row.lastEpoch > seen.row.lastEpoch
-        if (seen && newer) seen.resolve(false)
+        if (seen && newer) seen.resolve(undefined)
         if (newer) newest.set(pending.row.address, pending)
-        else pending.resolve(false)
+        else pending.resolve(undefined)
       }
       const unique = [...newest.values()]
       metrics?.pool.writeBatchSize.observe(unique.length)
       try {
         const accepted = await repository.recordCheckins(unique.map((pending) => pending.row))
         streak.succeeded()
-        for (const pending of unique) pending.resolve(accepted.has(pending.row.address))
+        for (const pending of unique) pending.resolve(accepted.get(pending.row.address))
       } catch (error) {
         streak.failed(error, { batch: unique.length })
         const refusal = new CheckinRefusedError('unavailable', 'the pool database is unavailable; retry later')
@@ -97,7 +101,7 @@ export function createCheckinWriter(parameters: CreateCheckinWriterParameters): 
           new CheckinRefusedError('overloaded', 'the aggregator has too many check-ins waiting; retry later'),
         )
       }
-      return new Promise<boolean>((resolve, reject) => {
+      return new Promise<PoolOperatorRow | undefined>((resolve, reject) => {
         queue.push({ row, resolve, reject })
         metrics?.pool.writeQueueLength.set(queue.length)
         startFlush()

@@ -10,6 +10,7 @@ export { type ChainProgress, type ChainProgressStatus, createChainProgress } fro
 export { type CheckinPinger, type CreateCheckinPingerParameters, createCheckinPinger } from './checkinPinger.js'
 export { CheckinRefusedError, type CheckinRule } from './checkinRefusedError.js'
 export {
+  type CheckinSignatureVerifier,
   type CheckinToken,
   CheckinTokenError,
   checkinDigest,
@@ -33,6 +34,7 @@ export type { PoolChange, PoolMonitor } from './poolMonitor.js'
 export { type Registration, type RegistrationCache, RegistrationLookupError } from './registrationCache.js'
 export {
   createAlertChannels,
+  defaultVerifyThreads,
   type PoolAlertOptions,
   type PoolService,
   type PoolServiceOptions,
@@ -40,3 +42,4 @@ export {
   startPoolService,
 } from './startPoolService.js'
 export { checkinLimits, InvalidCheckinError, type ValidCheckin, validateCheckin } from './validateCheckin.js'
+export { VerifyThreadFailedError, VerifyThreadsBusyError } from './verifyThreads.js'

@@ -1,12 +1,15 @@
 /**
- * The pool's clock: every `tickMs` it records offline and recovery transitions in the database (which queues their
- * alerts, once across replicas: see `poolRepository.ts`), refreshes its in-memory copy of the pool from the rows
- * checked in since the last tick, recomputes every operator's liveness, updates the gauges, and tells subscribers
- * (the dashboard's live updates) which operators changed.
+ * The pool in memory, and its clock. `/operator`, the dashboard and its live updates read this copy, never the
+ * database, so a request costs no query however many operators there are.
  *
- * The copy is read incrementally (`last_checkin_at` after the previous read, minus `overlapMs` for check-ins whose
- * write finished after a later read), and reloaded whole every `fullReloadMs`, which also picks up operators another
- * replica removed.
+ * - Check-ins this process stores are applied at once (`apply`, with the row the upsert returned).
+ * - Every `tickMs` the monitor records offline and recovery transitions in the database (which queues their alerts,
+ *   once across replicas: see `poolRepository.ts`), recomputes every operator's liveness, updates the gauges, and
+ *   tells subscribers which operators changed since the last tick.
+ * - On a database other processes write too (`sharedDatabase`: PostgreSQL with several replicas), each tick also
+ *   reads the check-in marks (address, time, count) written since the previous read, minus `overlapMs` for writes
+ *   that committed late, fetches the rows that differ from the copy, and reloads the copy whole every
+ *   `fullReloadMs`, which also drops operators another replica removed. PGlite has one process: nothing to read.
  */
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
@@ -28,24 +31,28 @@ export type CreatePoolMonitorParameters = {
   rules: LivenessRules
   /** Alert channels to queue one alert each for, per transition. */
   channels: readonly string[]
+  /** Other processes write this database too (PostgreSQL replicas). */
+  sharedDatabase: boolean
   logger: Logger
   metrics?: Metrics | undefined
   now?: (() => number) | undefined
   /** Default 1 s. */
   tickMs?: number | undefined
-  /** Default 30 s. */
+  /** Default 60 s. */
   fullReloadMs?: number | undefined
-  /** Default 5 s. */
+  /** Default 2 s. */
   overlapMs?: number | undefined
 }
 
 export type PoolMonitor = {
-  /** Loads the pool, then ticks until `signal` aborts. */
+  /** Loads the pool (once), then ticks until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>
-  /** One tick (tests, and `run`). */
+  /** One tick; the first one loads the pool. */
   tick(): Promise<void>
-  /** Every operator in the copy with its liveness at `now`. */
-  snapshot(): { rows: PoolOperatorRow[]; statuses: OperatorLiveness[]; now: number }
+  /** Takes a row this process just stored. */
+  apply(row: PoolOperatorRow): void
+  /** Every operator, in address order. */
+  list(): readonly PoolOperatorRow[]
   /** Drops operators from the copy at once (after this replica deleted them) and tells subscribers. */
   remove(addresses: readonly string[]): void
   subscribe(listener: (change: PoolChange) => void): () => void
@@ -54,17 +61,20 @@ export type PoolMonitor = {
 }
 
 export function createPoolMonitor(parameters: CreatePoolMonitorParameters): PoolMonitor {
-  const { repository, rules, channels, metrics } = parameters
+  const { repository, rules, channels, metrics, sharedDatabase } = parameters
   const logger = parameters.logger.child({ module: 'pool-monitor' })
   const now = parameters.now ?? Date.now
   const tickMs = parameters.tickMs ?? 1_000
-  const fullReloadMs = parameters.fullReloadMs ?? 30_000
-  const overlapMs = parameters.overlapMs ?? 5_000
+  const fullReloadMs = parameters.fullReloadMs ?? 60_000
+  const overlapMs = parameters.overlapMs ?? 2_000
   const streak = createErrorStreak(logger, 'pool monitor tick')
 
   const rows = new Map<string, PoolOperatorRow>()
   const statuses = new Map<string, OperatorLiveness>()
+  const touched = new Set<string>()
   const listeners = new Set<(change: PoolChange) => void>()
+  /** Addresses in order, rebuilt only when an operator joins or leaves. */
+  let sortedAddresses: string[] | undefined
   let lastRead = 0
   let lastFullReload = 0
   let loaded = false
@@ -80,11 +90,43 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
     }
   }
 
-  const sameRow = (a: PoolOperatorRow, b: PoolOperatorRow) =>
-    a.checkinCount === b.checkinCount &&
-    a.lastCheckinAt.getTime() === b.lastCheckinAt.getTime() &&
-    a.alertState === b.alertState &&
-    a.version === b.version
+  const put = (row: PoolOperatorRow) => {
+    if (!rows.has(row.address)) sortedAddresses = undefined
+    rows.set(row.address, row)
+    touched.add(row.address)
+  }
+
+  const drop = (address: string) => {
+    if (!rows.delete(address)) return false
+    statuses.delete(address)
+    touched.delete(address)
+    sortedAddresses = undefined
+    return true
+  }
+
+  /** Reads what other replicas wrote since the last read. */
+  async function readOthers(at: number): Promise<string[]> {
+    const removed: string[] = []
+    if (!loaded || at - lastFullReload >= fullReloadMs) {
+      const all = await repository.listOperators()
+      const present = new Set(all.map((row) => row.address))
+      for (const address of [...rows.keys()]) if (!present.has(address) && drop(address)) removed.push(address)
+      for (const row of all) {
+        const known = rows.get(row.address)
+        if (!known || known.checkinCount !== row.checkinCount || known.alertState !== row.alertState) put(row)
+      }
+      lastFullReload = at
+    } else if (sharedDatabase) {
+      const marks = await repository.listCheckinMarksSince(new Date(lastRead - overlapMs))
+      const stale = marks.filter((mark) => {
+        const known = rows.get(mark.address)
+        return !known || known.checkinCount < mark.checkinCount
+      })
+      for (const row of await repository.getOperators(stale.map((mark) => mark.address))) put(row)
+    }
+    lastRead = at
+    return removed
+  }
 
   async function tick(): Promise<void> {
     const at = now()
@@ -97,31 +139,12 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
     for (const row of recovered) {
       logger.info({ address: row.address, offlineSince: row.offlineSince.toISOString() }, 'operator back online')
     }
-
-    const full = !loaded || at - lastFullReload >= fullReloadMs
-    const fresh = full
-      ? await repository.listOperators()
-      : await repository.listOperatorsCheckedInSince(new Date(lastRead - overlapMs))
-    lastRead = at
-    const removed: string[] = []
-    if (full) {
-      lastFullReload = at
-      const present = new Set(fresh.map((row) => row.address))
-      for (const address of rows.keys()) {
-        if (!present.has(address)) {
-          rows.delete(address)
-          statuses.delete(address)
-          removed.push(address)
-        }
-      }
-    }
-    const touched = new Set<string>()
-    for (const row of [...fresh, ...offline, ...recovered]) {
-      const previous = rows.get(row.address)
-      if (previous && sameRow(previous, row)) continue
+    const removed = sharedDatabase || !loaded ? await readOthers(at) : []
+    for (const row of [...offline, ...recovered]) {
       const { offlineSince: _offlineSince, ...plain } = row as PoolOperatorRow & { offlineSince?: Date }
-      rows.set(row.address, plain)
-      touched.add(row.address)
+      const known = rows.get(row.address)
+      // A check-in applied after the transition's read is newer than the row the transition returned.
+      if (!known || known.checkinCount <= plain.checkinCount) put(plain)
     }
 
     const counts: Record<OperatorLiveness, number> = { online: 0, stale: 0, offline: 0 }
@@ -134,6 +157,7 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
         changed.push({ row, status })
       }
     }
+    touched.clear()
     for (const [status, n] of Object.entries(counts)) metrics?.pool.operators.set({ status }, n)
     loaded = true
     emit({ changed, removed, now: at })
@@ -152,14 +176,17 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
       }
     },
     tick,
-    snapshot() {
-      const at = now()
-      const list = [...rows.values()]
-      return { rows: list, statuses: list.map((row) => livenessOf(row.lastCheckinAt.getTime(), at, rules)), now: at }
+    apply(row) {
+      const known = rows.get(row.address)
+      if (known && known.checkinCount > row.checkinCount) return
+      put(row)
+    },
+    list() {
+      sortedAddresses ??= [...rows.keys()].sort()
+      return sortedAddresses.map((address) => rows.get(address) as PoolOperatorRow)
     },
     remove(addresses) {
-      const removed = addresses.filter((address) => rows.delete(address))
-      for (const address of removed) statuses.delete(address)
+      const removed = addresses.filter((address) => drop(address))
       emit({ changed: [], removed, now: now() })
     },
     subscribe(listener) {

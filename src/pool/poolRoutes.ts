@@ -1,8 +1,8 @@
 /**
  * The pool's HTTP routes, added to the process's HTTP service (which already serves /health, /ready, /metrics):
  *
- * - `GET /operator`: `{"data": [OperatorView, …]}` read from the database (so every replica answers the same), in
- *   address order; `[]` when the pool is empty.
+ * - `GET /operator`: `{"data": [OperatorView, …]}` in address order (`[]` when the pool is empty), from the pool's
+ *   in-memory copy (`poolMonitor.ts`): this process's check-ins at once, other replicas' within a tick.
  * - `GET /telemetry`: the HTML dashboard (`telemetryPage.ts`).
  * - `GET /telemetry/events`: Server-Sent Events for the dashboard: one `snapshot` message with every operator, then
  *   an `update` message whenever operators change (a check-in, a liveness change, a removal), and a comment line
@@ -12,16 +12,15 @@
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
-import type { PoolRepository } from '../store/index.js'
 import type { ExplorerSites } from './explorerLinks.js'
 import type { LivenessRules } from './liveness.js'
+import { createOperatorListSerializer } from './operatorListJson.js'
 import { type OperatorView, toOperatorView } from './operatorView.js'
 import type { PoolMonitor } from './poolMonitor.js'
 import { renderTelemetryPage } from './telemetryPage.js'
 
 export type RegisterPoolRoutesParameters = {
   app: FastifyInstance
-  repository: PoolRepository
   monitor: PoolMonitor
   rules: LivenessRules
   sites: ExplorerSites
@@ -43,26 +42,28 @@ type DashboardMessage = {
 const maxBufferedBytes = 1024 * 1024
 
 export function registerPoolRoutes(parameters: RegisterPoolRoutesParameters): void {
-  const { app, repository, monitor, rules, sites, metrics } = parameters
+  const { app, monitor, rules, sites, metrics } = parameters
   const logger = parameters.logger.child({ module: 'dashboard' })
   const now = parameters.now ?? Date.now
   const maxClients = parameters.maxDashboardClients ?? 100
   const clients = new Set<() => void>()
 
-  const listOperators = async () => {
-    const rows = await repository.listOperators()
+  const serialize = createOperatorListSerializer(rules, sites)
+  const views = () => {
     const at = now()
-    return rows.map((row) => toOperatorView(row, at, rules, sites))
+    return monitor.list().map((row) => toOperatorView(row, at, rules, sites))
   }
 
   app.get('/operator', async (_request, reply) => {
-    const data = await listOperators()
-    return reply.header('cache-control', 'no-store').send({ data })
+    return reply
+      .type('application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(serialize(monitor.list(), now()))
   })
 
   app.get('/telemetry', async (_request, reply) => {
     const page = renderTelemetryPage({
-      operators: await listOperators(),
+      operators: views(),
       chainId: parameters.chainId,
       pingIntervalMs: rules.pingIntervalMs,
       offlineAfterMs: rules.offlineAfterMs,
@@ -96,12 +97,7 @@ export function registerPoolRoutes(parameters: RegisterPoolRoutesParameters): vo
       }
       stream.write(`data: ${JSON.stringify(message)}\n\n`)
     }
-    const snapshot = monitor.snapshot()
-    send({
-      type: 'snapshot',
-      serverTime: snapshot.now,
-      operators: snapshot.rows.map((row) => toOperatorView(row, snapshot.now, rules, sites)),
-    })
+    send({ type: 'snapshot', serverTime: now(), operators: views() })
     const unsubscribe = monitor.subscribe((change) =>
       send({
         type: 'update',

@@ -7,6 +7,7 @@
  * Stop order (the caller closes the gRPC server first, so no check-in arrives any more): background loops stop, the
  * check-ins already accepted are written, alert channels close.
  */
+import { availableParallelism } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Address } from 'viem'
 import type { ChainClient } from '../chain/clients.js'
@@ -21,6 +22,7 @@ import type { AlertChannel } from './alertChannel.js'
 import { createAlertDeliverer } from './alertDeliverer.js'
 import { createCheckinAuthenticator } from './authenticateCheckin.js'
 import { createCheckinService } from './checkinService.js'
+import { createCheckinSignatureVerifier } from './checkinToken.js'
 import { createCheckinWriter } from './checkinWriter.js'
 import { createEmailChannel } from './emailChannel.js'
 import { type ExplorerSites, explorerSitesFor } from './explorerLinks.js'
@@ -53,6 +55,18 @@ export type PoolServiceOptions = LivenessRules & {
   tickMs?: number | undefined
   /** How often registration events are polled. Default 2 s. */
   chainPollIntervalMs?: number | undefined
+  /**
+   * Other processes write the same pool (aggregator replicas): follow their check-ins. Default: true on PostgreSQL,
+   * false on PGlite (one process).
+   */
+  sharedDatabase?: boolean | undefined
+  /** Worker threads verifying check-in signatures (0: on the main thread). Default `defaultVerifyThreads()`. */
+  verifyThreads?: number | undefined
+}
+
+/** One thread per core beyond the first, at least one and at most four. */
+export function defaultVerifyThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1))
 }
 
 export type StartPoolServiceParameters = PoolServiceOptions & {
@@ -101,17 +115,20 @@ export async function startPoolService(parameters: StartPoolServiceParameters): 
     repository,
     rules,
     channels: channels.map((channel) => channel.name),
+    sharedDatabase: parameters.sharedDatabase ?? database.kind === 'postgres',
     logger,
     metrics,
     now,
     tickMs: parameters.tickMs,
   })
   const writer = createCheckinWriter({ repository, logger, metrics })
+  const verifier = createCheckinSignatureVerifier({ threads: parameters.verifyThreads ?? defaultVerifyThreads() })
   const service = createCheckinService({
     authenticator: createCheckinAuthenticator({
       windowSeconds: parameters.authWindowSeconds,
       allowUnauthenticated: parameters.allowUnauthenticated,
       now,
+      verifier,
     }),
     registrations,
     writer,
@@ -119,6 +136,7 @@ export async function startPoolService(parameters: StartPoolServiceParameters): 
     logger,
     metrics,
     now,
+    onAccepted: (row) => monitor.apply(row),
   })
   const deliverer = createAlertDeliverer({
     repository,
@@ -133,7 +151,7 @@ export async function startPoolService(parameters: StartPoolServiceParameters): 
   const ping = unary(logger, service.ping)
   grpc.addService(NodeService, { ping })
   grpc.addService(AggregatorService, { ping })
-  registerPoolRoutes({ app: http, repository, monitor, rules, sites, chainId: client.chain.id, logger, metrics, now })
+  registerPoolRoutes({ app: http, monitor, rules, sites, chainId: client.chain.id, logger, metrics, now })
 
   const removeDeregistered = async (addresses: string[]) => {
     const removed = await repository.deleteOperators(addresses)
@@ -180,6 +198,7 @@ export async function startPoolService(parameters: StartPoolServiceParameters): 
       controller.abort()
       await Promise.allSettled(loops)
       await writer.close()
+      await verifier.close()
       await Promise.allSettled(channels.map((channel) => channel.close?.()))
       logger.info('operator pool stopped')
     },

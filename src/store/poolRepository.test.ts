@@ -36,6 +36,7 @@ describe('poolRepository', () => {
     const rows = Array.from({ length: 2_500 }, (_, i) => checkin(i))
     const accepted = await pool.recordCheckins(rows)
     expect(accepted.size).toBe(2_500)
+    expect(accepted.get(checkin(7).address)).toEqual(await pool.getOperator(checkin(7).address))
     expect(await pool.countOperators()).toBe(2_500)
     expect(await pool.getOperator(checkin(7).address)).toEqual({
       ...checkin(7),
@@ -61,7 +62,8 @@ describe('poolRepository', () => {
     const newer = await pool.recordCheckins([
       checkin(1, { lastEpoch: 1_700_000_005, lastCheckinAt: later, version: 'v1.1.0', supportedChainIds: [] }),
     ])
-    expect([...newer]).toEqual([checkin(1).address])
+    expect([...newer.keys()]).toEqual([checkin(1).address])
+    expect(newer.get(checkin(1).address)?.checkinCount).toBe(2)
     expect(await pool.getOperator(checkin(1).address)).toMatchObject({
       version: 'v1.1.0',
       lastEpoch: 1_700_000_005,
@@ -70,6 +72,19 @@ describe('poolRepository', () => {
       supportedChainIds: [],
       checkinCount: 2,
     })
+  })
+
+  test('stores text with quotes, backslashes, braces, commas and non-ASCII exactly as given', async () => {
+    const pool = createPoolRepository(ctx.database.db)
+    const versions = ['v1 "quoted", {braced} \\back\\slash', 'NULL', '', "it's é✓ <b>", '{1,2}', ' padded ']
+    const accepted = await pool.recordCheckins(
+      versions.map((version, i) => checkin(i, { version, peerAddress: `[::1]:${i}`, reportedIp: i ? '' : '::1' })),
+    )
+    expect([...accepted.values()].map((row) => row.version)).toEqual(versions)
+    const stored = await pool.listOperators()
+    expect(stored.map((row) => row.version)).toEqual(versions)
+    expect(stored[0]?.reportedIp).toBe('::1')
+    expect(stored.map((row) => row.supportedChainIds)).toEqual(versions.map(() => [1, 17000]))
   })
 
   test('of several check-ins for one operator in a batch, tries only the newest', async () => {
@@ -150,7 +165,10 @@ describe('poolRepository', () => {
       eventCount: 12,
       peerAddress: '127.0.0.1:50000',
     })
-    expect(alerts[3]?.operator).toMatchObject({ offlineSince: tick.now.toISOString(), lastCheckinAt: back.toISOString() })
+    expect(alerts[3]?.operator).toMatchObject({
+      offlineSince: tick.now.toISOString(),
+      lastCheckinAt: back.toISOString(),
+    })
     expect(await pool.countUndeliveredAlerts()).toBe(6)
   })
 

@@ -2,9 +2,12 @@
  * The operator pool's rows (`schema/pool.ts`): check-ins written as multi-row upserts, liveness transitions
  * recorded once across replicas, and the alert outbox leased with `FOR UPDATE SKIP LOCKED`.
  *
- * Check-ins: one `INSERT … VALUES (…), (…) ON CONFLICT (address) DO UPDATE … WHERE last_epoch < excluded.last_epoch`.
- * The condition runs inside the database, so a replayed epoch is refused even when the first copy went to another
- * replica; the rows the statement returns are the check-ins that were accepted.
+ * Check-ins: one `INSERT … SELECT … FROM unnest($1::text[], …) ON CONFLICT (address) DO UPDATE … WHERE last_epoch <
+ * excluded.last_epoch`. The condition runs inside the database, so a replayed epoch is refused even when the first
+ * copy went to another replica; the rows the statement returns are the check-ins that were accepted. One array
+ * parameter per column (12 in all, whatever the batch) and only the columns the database decides in RETURNING:
+ * measured on PGlite, 28 µs a row in batches of 64 against 100 µs for a VALUES list of 768 parameters returning
+ * every column.
  *
  * Transitions: `markOffline`/`markRecovered` flip `alert_state` with a conditional UPDATE and, in the same
  * transaction, queue one alert per channel. Two replicas running the same tick race on the row lock; the loser's
@@ -59,16 +62,20 @@ export type MarkTransitionParameters = {
 
 export type PoolRepository = {
   /**
-   * Writes check-ins in one statement (chunks of 2 000 rows); returns the addresses whose check-in was accepted.
-   * A signed check-in is refused when its epoch is not newer than the stored one; of several for one address in
-   * the same call, only the newest is tried.
+   * Writes check-ins in one statement (chunks of 2 000 rows); returns the stored rows of the check-ins that were
+   * accepted, by address. A signed check-in is refused when its epoch is not newer than the stored one; of several
+   * for one address in the same call, only the newest is tried.
    */
-  recordCheckins(rows: readonly PoolCheckinWrite[]): Promise<Set<string>>
+  recordCheckins(rows: readonly PoolCheckinWrite[]): Promise<Map<string, PoolOperatorRow>>
   getOperator(address: string): Promise<PoolOperatorRow | undefined>
   /** Every operator, ordered by address. */
   listOperators(): Promise<PoolOperatorRow[]>
   /** Operators whose last check-in is after `since`. */
   listOperatorsCheckedInSince(since: Date): Promise<PoolOperatorRow[]>
+  /** Address, last check-in and count of the operators checked in after `since`: enough to see what changed. */
+  listCheckinMarksSince(since: Date): Promise<{ address: string; lastCheckinAt: Date; checkinCount: number }[]>
+  /** The rows of these operators. */
+  getOperators(addresses: readonly string[]): Promise<PoolOperatorRow[]>
   countOperators(): Promise<number>
   /** Removes operators (deregistered ones); returns the addresses that were there. */
   deleteOperators(addresses: readonly string[]): Promise<string[]>
@@ -88,8 +95,19 @@ export type PoolRepository = {
   countUndeliveredAlerts(): Promise<number>
 }
 
-/** 12 parameters a row: 2 000 rows stay far below Postgres' 65 535-parameter limit. */
+/** Rows per statement (alert rows use a VALUES list: 6 parameters a row, far below Postgres' 65 535 limit). */
 const maxRowsPerStatement = 2_000
+
+type StoredColumns = {
+  address: string
+  last_epoch: string | number
+  checkin_count: string | number
+  first_seen_at: Date | string
+  alert_state: 'online' | 'offline'
+  alert_state_at: Date | string
+}
+
+const asDate = (value: Date | string) => (value instanceof Date ? value : new Date(value))
 
 /**
  * Creates the repository over a database or an open transaction.
@@ -111,32 +129,46 @@ export function createPoolRepository(db: DrizzleExecutor): PoolRepository {
         if (!seen || !row.authenticated || row.lastEpoch > seen.lastEpoch) newest.set(row.address, row)
       }
       const unique = [...newest.values()]
-      const accepted = new Set<string>()
+      const accepted = new Map<string, PoolOperatorRow>()
       for (let start = 0; start < unique.length; start += maxRowsPerStatement) {
         const chunk = unique.slice(start, start + maxRowsPerStatement)
-        const written = await db
-          .insert(poolOperators)
-          .values(chunk.map((row) => ({ ...row, firstSeenAt: row.lastCheckinAt, alertStateAt: row.lastCheckinAt })))
-          .onConflictDoUpdate({
-            target: poolOperators.address,
-            set: {
-              operatorId: sql`excluded.operator_id`,
-              lastCheckinAt: sql`excluded.last_checkin_at`,
-              lastEpoch: sql`greatest(${poolOperators.lastEpoch}, excluded.last_epoch)`,
-              authenticated: sql`excluded.authenticated`,
-              peerAddress: sql`excluded.peer_address`,
-              reportedIp: sql`excluded.reported_ip`,
-              version: sql`excluded.version`,
-              metricsPort: sql`excluded.metrics_port`,
-              blockNumber: sql`excluded.block_number`,
-              eventCount: sql`excluded.event_count`,
-              supportedChainIds: sql`excluded.supported_chain_ids`,
-              checkinCount: sql`${poolOperators.checkinCount} + 1`,
-            },
-            setWhere: sql`${poolOperators.lastEpoch} < excluded.last_epoch or not excluded.authenticated`,
+        const column = <T>(pick: (row: PoolCheckinWrite) => T) => sql.param(chunk.map(pick))
+        const result = (await db.execute(sql`
+          insert into pool_operators (address, operator_id, last_checkin_at, last_epoch, authenticated, peer_address,
+            reported_ip, version, metrics_port, block_number, event_count, supported_chain_ids, first_seen_at,
+            alert_state_at)
+          select a, o, t, e, au, p, r, v, m, b, ev, c::bigint[], t, t
+          from unnest(${column((r) => r.address)}::text[], ${column((r) => r.operatorId)}::text[],
+            ${column((r) => r.lastCheckinAt.toISOString())}::timestamptz[], ${column((r) => String(r.lastEpoch))}::int8[],
+            ${column((r) => r.authenticated)}::bool[], ${column((r) => r.peerAddress)}::text[],
+            ${column((r) => r.reportedIp)}::text[], ${column((r) => r.version)}::text[],
+            ${column((r) => r.metricsPort)}::int4[], ${column((r) => String(r.blockNumber))}::int8[],
+            ${column((r) => String(r.eventCount))}::int8[],
+            ${column((r) => `{${r.supportedChainIds.join(',')}}`)}::text[])
+            as x(a, o, t, e, au, p, r, v, m, b, ev, c)
+          on conflict (address) do update set
+            operator_id = excluded.operator_id, last_checkin_at = excluded.last_checkin_at,
+            last_epoch = greatest(pool_operators.last_epoch, excluded.last_epoch),
+            authenticated = excluded.authenticated, peer_address = excluded.peer_address,
+            reported_ip = excluded.reported_ip, version = excluded.version, metrics_port = excluded.metrics_port,
+            block_number = excluded.block_number, event_count = excluded.event_count,
+            supported_chain_ids = excluded.supported_chain_ids, checkin_count = pool_operators.checkin_count + 1
+          where pool_operators.last_epoch < excluded.last_epoch or not excluded.authenticated
+          returning address, last_epoch, checkin_count, first_seen_at, alert_state, alert_state_at`)) as unknown as {
+          rows: StoredColumns[]
+        }
+        const byAddress = new Map(chunk.map((row) => [row.address, row]))
+        for (const stored of result.rows) {
+          const row = byAddress.get(stored.address) as PoolCheckinWrite
+          accepted.set(stored.address, {
+            ...row,
+            lastEpoch: Number(stored.last_epoch),
+            checkinCount: Number(stored.checkin_count),
+            firstSeenAt: asDate(stored.first_seen_at),
+            alertState: stored.alert_state,
+            alertStateAt: asDate(stored.alert_state_at),
           })
-          .returning({ address: poolOperators.address })
-        for (const { address } of written) accepted.add(address)
+        }
       }
       return accepted
     },
@@ -152,6 +184,25 @@ export function createPoolRepository(db: DrizzleExecutor): PoolRepository {
 
     listOperatorsCheckedInSince(since) {
       return db.select().from(poolOperators).where(gt(poolOperators.lastCheckinAt, since))
+    },
+
+    listCheckinMarksSince(since) {
+      return db
+        .select({
+          address: poolOperators.address,
+          lastCheckinAt: poolOperators.lastCheckinAt,
+          checkinCount: poolOperators.checkinCount,
+        })
+        .from(poolOperators)
+        .where(gt(poolOperators.lastCheckinAt, since))
+    },
+
+    async getOperators(addresses) {
+      if (addresses.length === 0) return []
+      return db
+        .select()
+        .from(poolOperators)
+        .where(inArray(poolOperators.address, [...addresses]))
     },
 
     async countOperators() {
@@ -266,7 +317,10 @@ export function createPoolRepository(db: DrizzleExecutor): PoolRepository {
     },
 
     async markAlertDelivered(id, at) {
-      await db.update(poolAlerts).set({ deliveredAt: at, leaseUntil: null, lastError: null }).where(eq(poolAlerts.id, id))
+      await db
+        .update(poolAlerts)
+        .set({ deliveredAt: at, leaseUntil: null, lastError: null })
+        .where(eq(poolAlerts.id, id))
     },
 
     async markAlertFailed(id, { error, nextAttemptAt }) {
@@ -308,7 +362,14 @@ async function queueAlerts(
   now: Date,
 ): Promise<void> {
   const rows = operators.flatMap((operator) =>
-    channels.map((channel) => ({ address: operator.address, kind, channel, operator, createdAt: now, nextAttemptAt: now })),
+    channels.map((channel) => ({
+      address: operator.address,
+      kind,
+      channel,
+      operator,
+      createdAt: now,
+      nextAttemptAt: now,
+    })),
   )
   for (let start = 0; start < rows.length; start += maxRowsPerStatement) {
     await tx.insert(poolAlerts).values(rows.slice(start, start + maxRowsPerStatement))
