@@ -12,20 +12,41 @@ import { readFileSync, writeFileSync } from 'node:fs'
 
 const path = new URL('../package-lock.json', import.meta.url)
 const lock = JSON.parse(readFileSync(path, 'utf8'))
-const cpus = { x64: 'x64', amd64: 'x64', arm64: 'arm64' }
+const cpus = {
+  x64: 'x64',
+  amd64: 'x64',
+  x86_64: 'x64',
+  arm64: 'arm64',
+  aarch64: 'arm64',
+  armv7: 'arm',
+  arm: 'arm',
+  ia32: 'ia32',
+  x86: 'ia32',
+  ppc64: 'ppc64',
+  ppc64le: 'ppc64',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  loong64: 'loong64',
+  mips64el: 'mips64el',
+}
 let added = 0
 
 for (const [key, entry] of Object.entries(lock.packages)) {
   for (const [name, version] of Object.entries(entry.optionalDependencies ?? {})) {
     const target = `node_modules/${name}`
     if (lock.packages[target] || !key.startsWith('node_modules/')) continue
-    const match = /-(linux|darwin|win32|android|freebsd)-(x64|amd64|arm64)(-musl)?$/.exec(name)
+    const match =
+      /-(linux|darwin|win32|android|freebsd|openbsd|netbsd|sunos|aix|openharmony)-([a-z0-9_]+?)(-musl|-gnu|-msvc)?$/.exec(
+        name,
+      )
     if (!match) continue
-    const [, os, cpu, musl] = match
+    const [, os, arch, libc] = match
+    const cpu = cpus[arch]
+    if (!cpu) continue
     lock.packages[target] = {
       version,
-      cpu: [cpus[cpu]],
-      ...(musl ? { libc: ['musl'] } : {}),
+      cpu: [cpu],
+      ...(libc === '-musl' ? { libc: ['musl'] } : libc === '-gnu' ? { libc: ['glibc'] } : {}),
       optional: true,
       os: [os],
     }
