@@ -8,6 +8,7 @@ export {
 } from './aggregationService.js'
 export { type BuiltCertificate, sortOperatorIds } from './certificate.js'
 export { type AggregationChainReader, type CreateChainReaderParameters, createChainReader } from './chainReader.js'
+export { reviveCertificate } from './taskAggregator.js'
 export {
   type Certificate,
   type OperatorSetSnapshot,

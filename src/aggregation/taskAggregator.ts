@@ -140,7 +140,7 @@ export async function runTaskAggregator(parameters: RunTaskAggregatorParameters)
 }
 
 /** A certificate read back from JSON (bigints were stored as decimal strings). */
-function reviveCertificate(stored: NonSignerStakesAndSignature): NonSignerStakesAndSignature {
+export function reviveCertificate(stored: NonSignerStakesAndSignature): NonSignerStakesAndSignature {
   const g1 = (p: { X: bigint | string; Y: bigint | string }) => ({ X: BigInt(p.X), Y: BigInt(p.Y) })
   const pair = (p: readonly (bigint | string)[]) => [BigInt(p[0] as string), BigInt(p[1] as string)] as const
   return {

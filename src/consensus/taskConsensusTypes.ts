@@ -1,0 +1,117 @@
+/**
+ * The vocabulary of the TaskConsensusEngine: what an AVS supplies (callbacks, after EigenShift's
+ * `TaskConsensusCallbacks`, plus the three the original left to the developer: how a request becomes an
+ * aggregation task, how a certificate is submitted, and what the leader does while it leads) and what the engine
+ * reports (cluster status, events).
+ */
+import type { Hex } from 'viem'
+import type { Certificate } from '../aggregation/index.js'
+import type { G1Point } from '../crypto/index.js'
+import type { Submission } from './consensusEntries.js'
+import type { MemberAddress } from './consensusState.js'
+
+/** The default signed response (the original's `SignedTaskResponse`): a response, its BLS signature, the signer. */
+export type SignedTaskResponse<Response> = { response: Response; signature: G1Point; operatorId: Hex }
+
+/** How a request is aggregated: the aggregation service's task parameters, fixed by the leader when it sends it. */
+export type TaskDescription = {
+  /** Unique per task; the key of the task in the cluster. */
+  taskIndex: bigint
+  /** Block at which the operator set and stakes are read. */
+  referenceBlock: bigint
+  /** Ascending, distinct. */
+  quorumNumbers: readonly number[]
+  /** One percentage per quorum, or one for all. */
+  thresholdPercentages: readonly number[] | number
+  /** Milliseconds since the epoch; give this and/or `expiryBlock`. */
+  expiresAt?: number | undefined
+  expiryBlock?: bigint | undefined
+  /** Once the threshold is met, keep collecting this long before certifying. */
+  collectionWindowMs?: number | undefined
+}
+
+/** A certified task, handed to `submitCertificate` on the leader. */
+export type CertifiedTask<Request> = {
+  taskIndex: bigint
+  request: Request
+  /** The response the winning signers signed (as carried in the log: JSON values). */
+  response: unknown
+  certificate: Certificate
+}
+
+export type TaskConsensusCallbacks<Request, Response, Signed extends SignedTaskResponse<Response>> = {
+  /**
+   * A member (the leader included) received a task request through the log: check it and compute the response.
+   * Throw to refuse to sign (the request does not match the chain, for one). Runs outside the apply path.
+   */
+  onTaskRequest: (request: Request) => Promise<Response> | Response
+  /** Signs the response (BLS); the result is sent to the leader. */
+  onSubmitTaskToLeader: (request: Request, response: Response) => Promise<Signed> | Signed
+  /** Whether an address is a registered operator: asked for every Raft peer and every join request (cached). */
+  isValidOperator: (address: string) => Promise<boolean>
+  /**
+   * The leader received a signed response: the task it answers and the digest that was signed. The response came
+   * over the network: throw `InvalidInputError` when it is malformed.
+   */
+  onLeaderProcessTaskResponse: (response: Response) => { taskIndex: bigint; digest: Hex }
+  /** Where an operator's Raft and HTTP endpoints are, for a member the replicated directory has no address for. */
+  fetchOperatorUrl?: ((operator: string) => Promise<MemberAddress | undefined>) | undefined
+  /** Called on the leader by `sendTaskRequest`: how the request is aggregated. */
+  describeTask: (request: Request) => TaskDescription
+  /**
+   * Submits a certificate on the leader. Must check the chain first and answer `{ alreadyResponded: true }` when the
+   * task has a response already (a previous leader may have submitted just before it failed), and
+   * `{ failed: reason }` for a submission that can never succeed; other errors are retried. The outcome is recorded
+   * in the log, so the certificate is submitted by one leader only.
+   */
+  submitCertificate: (task: CertifiedTask<Request>) => Promise<Submission>
+  /**
+   * Runs on the leader while it leads (aborted when it stops leading), once the leader has caught up with the log:
+   * the place to watch for new tasks and call `sendTaskRequest`. Restarted with backoff if it fails.
+   */
+  whileLeader?: ((context: { signal: AbortSignal }) => Promise<void>) | undefined
+}
+
+export type ClusterMember = {
+  id: string
+  suffrage: 'voter' | 'learner'
+  raftAddress: string | null
+  httpUrl: string | null
+  /** On the leader: the highest log index known to be replicated on the member. */
+  match?: number | undefined
+}
+
+export type InFlightTask = { taskIndex: string; signers: number; createdAt: number }
+
+/** What `GET /consensus/v1/status` and `avskit cluster status` report. */
+export type ClusterStatus = {
+  id: string
+  role: 'follower' | 'preCandidate' | 'candidate' | 'leader'
+  leaderId: string | null
+  leaderUrl: string | null
+  term: number
+  commit: number
+  applied: number
+  firstIndex: number
+  lastIndex: number
+  members: ClusterMember[]
+  tasks: {
+    pending: number
+    certified: number
+    submitted: number
+    expired: number
+    lastTaskIndex: string | null
+    inFlight: InFlightTask[]
+  }
+}
+
+export type TaskConsensusEvents = {
+  /** A task's certificate was recorded (on every member, as the entry applies). */
+  certified: { taskIndex: bigint; digest: Hex | null; certificate: unknown }
+  /** A certificate's submission was recorded (on every member). */
+  submitted: { taskIndex: bigint; submission: Submission }
+  /** A task expired without reaching its thresholds (on every member). */
+  expired: { taskIndex: bigint; outcome: string | null }
+  /** This member's view of the leader changed. */
+  leader: { leaderId: string | null; isLeader: boolean }
+}
