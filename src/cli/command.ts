@@ -28,6 +28,11 @@ export type CommandSpec<D extends OptionDefinitions> = {
   options: D
   /** Positional arguments in commander syntax, e.g. `<index>`. */
   arguments?: string
+  /**
+   * Prefix of the environment variables of the options that name none (default `AVSKIT`); a drop-in replacement
+   * for another tool takes that tool's (`AVS_SYNC`). `options` may also redefine `logLevel`/`logFormat`.
+   */
+  envPrefix?: string
   /** Returns the process exit code (default 0). */
   run: (context: CommandContext<D>) => Promise<number | undefined> | number | undefined
 }
@@ -41,13 +46,14 @@ let debugErrors = process.argv.some(
 const allFlags = new Set<string>()
 
 export function addCommand<D extends OptionDefinitions>(parent: Command, spec: CommandSpec<D>): Command {
-  for (const definition of Object.values<OptionDefinition>({ ...loggingOptions, ...spec.options })) {
+  const definitions: OptionDefinitions = { ...loggingOptions, ...spec.options }
+  for (const definition of Object.values<OptionDefinition>(definitions)) {
     for (const flag of [definition.flag, ...(definition.aliases ?? [])]) allFlags.add(flag)
   }
   const command = parent.command(spec.name).description(spec.description)
   if (spec.arguments) command.arguments(spec.arguments)
   command.option('--config <path>', 'YAML config file whose keys are flag names [env AVSKIT_CONFIG]')
-  addOptions(command, { ...loggingOptions, ...spec.options })
+  addOptions(command, definitions, spec.envPrefix)
   command.action(async (...actionArgs: unknown[]) => {
     const self = actionArgs[actionArgs.length - 1] as Command
     const flags = self.opts()
@@ -55,10 +61,15 @@ export function addCommand<D extends OptionDefinitions>(parent: Command, spec: C
       flags,
       configFile: (flags.config as string | undefined) ?? process.env.AVSKIT_CONFIG,
       otherKnownKeys: allFlags,
+      prefix: spec.envPrefix,
     }
-    const logging = resolveOptions(loggingOptions, { ...sources, allowUnknownKeys: true })
+    const loggingDefinitions = {
+      logLevel: definitions.logLevel,
+      logFormat: definitions.logFormat,
+    } as typeof loggingOptions
+    const logging = resolveOptions(loggingDefinitions, { ...sources, allowUnknownKeys: true })
     debugErrors = logging.logLevel === 'debug' || logging.logLevel === 'trace'
-    const options = resolveOptions({ ...loggingOptions, ...spec.options }, sources) as ResolvedOptions<D>
+    const options = resolveOptions(definitions, sources) as ResolvedOptions<D>
     const logger = createLogger({ level: logging.logLevel, format: logging.logFormat })
     const code = await spec.run({ options, logger, args: self.args })
     process.exitCode = code ?? 0

@@ -1,9 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Command } from 'commander'
 import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
-import { defineOptions, resolveOptions } from './config.js'
+import { addOptions, defineOptions, type OptionDefinitions, resolveOptions } from './config.js'
 import { InvalidInputError } from './errors.js'
 
 const definitions = defineOptions({
@@ -84,4 +85,53 @@ describe('resolveOptions', () => {
       /Cannot read config file/,
     )
   })
+
+  test('reads dotted flags and aliases as commander parsed them', () => {
+    const dotted = defineOptions({
+      level: {
+        flag: 'log.level',
+        argument: '<level>',
+        description: 'level',
+        schema: z.string(),
+        aliases: ['log-level'],
+      },
+      format: { flag: 'log.format', argument: '<format>', description: 'format', schema: z.string() },
+      url: { flag: 'eth-http-url', argument: '<url>', description: 'rpc', schema: z.string() },
+    })
+    const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
+      resolveOptions(dotted, { flags: parsed(dotted, argv), env, prefix: 'AVS_SYNC' })
+    expect(parse(['--log.level', 'debug', '--log.format', 'json', '--eth-http-url', 'x'])).toEqual({
+      level: 'debug',
+      format: 'json',
+      url: 'x',
+    })
+    expect(parse(['--log-level', 'warn']).level).toBe('warn')
+    expect(parse([], { AVS_SYNC_LOG_LEVEL: 'error', AVS_SYNC_LOG_FORMAT: 'text' })).toMatchObject({
+      level: 'error',
+      format: 'text',
+    })
+  })
+
+  test('joins the values of a repeatable flag with commas', () => {
+    const lists = defineOptions({
+      operators: {
+        flag: 'operators',
+        argument: '<list>',
+        description: 'operators',
+        schema: z.string().transform((v) => v.split(',')),
+        repeatable: true,
+      },
+      one: { flag: 'one', argument: '<v>', description: 'one value', schema: z.string() },
+    })
+    const resolve = (argv: string[]) => resolveOptions(lists, { flags: parsed(lists, argv), env: {} })
+    expect(resolve(['--operators', 'a', '--operators', 'b,c']).operators).toEqual(['a', 'b', 'c'])
+    expect(resolve(['--operators', 'a']).operators).toEqual(['a'])
+    expect(resolve(['--one', 'a', '--one', 'b']).one).toBe('b')
+  })
 })
+
+function parsed(definitions: OptionDefinitions, argv: string[]): Record<string, unknown> {
+  const command = addOptions(new Command('test').exitOverride(), definitions)
+  command.parse(argv, { from: 'user' })
+  return command.opts()
+}

@@ -24,8 +24,13 @@ export type OptionDefinition<T = unknown> = {
   required?: true
   /** The value is a credential: never echo it in errors or logs. */
   secret?: boolean
-  /** Also accepted under these flag names (for drop-in compatibility with other tools). */
-  aliases?: readonly string[]
+  /** Also accepted under this flag name (for drop-in compatibility with other tools); commander allows one. */
+  aliases?: readonly [string] | readonly []
+  /**
+   * The flag may be given several times (`--operators a --operators b`): the values reach the schema joined with
+   * commas, as one value would be (`--operators a,b`).
+   */
+  repeatable?: boolean
 }
 
 export type OptionDefinitions = Record<string, OptionDefinition>
@@ -59,14 +64,22 @@ export function addOptions(command: Command, definitions: OptionDefinitions, pre
         definition.default !== undefined && !definition.secret ? ` (default: ${String(definition.default)})` : ''
       }`,
     )
+    if (definition.repeatable) {
+      option.argParser((value: string, previous: string | undefined) =>
+        previous === undefined ? value : `${previous},${value}`,
+      )
+    }
     command.addOption(option)
   }
   return command
 }
 
-/** Camel-cased commander attribute name for a flag (`eth-http-url` → `ethHttpUrl`). */
+/**
+ * The attribute commander stores a flag's value under: camel-cased on dashes only, as commander does
+ * (`eth-http-url` → `ethHttpUrl`; a dotted flag such as avs-sync's `log.level` stays `log.level`).
+ */
 function attributeName(flag: string): string {
-  return flag.replace(/[-.]([a-z0-9])/g, (_m, c: string) => c.toUpperCase())
+  return flag.replace(/-([a-z0-9])/gi, (_m, c: string) => c.toUpperCase())
 }
 
 export type ResolveOptionsParameters = {
