@@ -225,6 +225,83 @@ export function createMetrics(parameters: { defaultMetrics?: boolean } = {}) {
         registers,
       }),
     },
+    /** Stake sync. The first three keep avs-sync's names (Layr-Labs/avs-sync `avssync/metrics.go`) for its dashboards. */
+    stakeSync: {
+      updateStakeAttempt: new Counter({
+        name: 'avssync_update_stake_attempt',
+        help: 'Result of updating a quorum (or, with quorum "", an operator subset): succeed, or error after every retry failed',
+        labelNames: ['status', 'quorum'] as const,
+        registers,
+      }),
+      txRevertedTotal: new Counter({
+        name: 'avssync_tx_reverted_total',
+        help: 'Stake update transactions that were mined but reverted',
+        registers,
+      }),
+      operatorsUpdated: new Gauge({
+        name: 'avssync_operators_updated',
+        help: 'Operators in the last update sent for the quorum',
+        labelNames: ['quorum'] as const,
+        registers,
+      }),
+      stakesChanged: new Gauge({
+        name: 'avssync_stakes_changed',
+        help: 'Operators of the quorum whose recorded stake differed from their current weight at the last read',
+        labelNames: ['quorum'] as const,
+        registers,
+      }),
+      skippedTotal: new Counter({
+        name: 'avssync_skipped_total',
+        help: 'Quorum updates not sent, by reason (unchanged, dry_run, over_gas_cap)',
+        labelNames: ['quorum', 'reason'] as const,
+        registers,
+      }),
+      roundsTotal: new Counter({
+        name: 'avssync_rounds_total',
+        help: 'Sync rounds, by outcome (completed, failed, standby: another replica holds the submitter lock)',
+        labelNames: ['outcome'] as const,
+        registers,
+      }),
+      retriesTotal: new Counter({
+        name: 'avssync_retries_total',
+        help: 'Attempts retried after a failure, by what failed (read, revert, send)',
+        labelNames: ['quorum', 'failure'] as const,
+        registers,
+      }),
+      gasUsedTotal: new Counter({
+        name: 'avssync_gas_used_total',
+        help: 'Gas used by mined stake update transactions, by function',
+        labelNames: ['function'] as const,
+        registers,
+      }),
+      quorumStalenessSeconds: new Gauge({
+        name: 'avssync_quorum_staleness_seconds',
+        help: "Age of the quorum's last full update (quorumUpdateBlockNumber); -1 when it was never updated in full",
+        labelNames: ['quorum'] as const,
+        registers,
+      }),
+      staleQuorums: new Gauge({
+        name: 'avssync_stale_quorums',
+        help: 'Quorums whose last full update is older than --max-staleness',
+        registers,
+      }),
+      alertsTotal: new Counter({
+        name: 'avssync_alerts_total',
+        help: 'Staleness alert webhooks, by kind (stale, recovered) and outcome (delivered, failed)',
+        labelNames: ['kind', 'outcome'] as const,
+        registers,
+      }),
+      lastRoundTimestampSeconds: new Gauge({
+        name: 'avssync_last_round_timestamp_seconds',
+        help: 'Unix time at which the last completed sync round ended',
+        registers,
+      }),
+      isSubmitter: new Gauge({
+        name: 'avssync_is_submitter',
+        help: '1 while this replica holds the submitter lock, 0 while another does',
+        registers,
+      }),
+    },
     service: {
       up: new Gauge({
         name: 'avskit_service_up',
