@@ -123,3 +123,40 @@ export async function getNewTasks(parameters: {
     throw toChainError(error, { functionName: 'NewTaskCreated logs' })
   }
 }
+
+const taskAbi = [
+  {
+    type: 'tuple',
+    components: [
+      { type: 'bytes', name: 'payload' },
+      { type: 'uint32', name: 'taskCreatedBlock' },
+      { type: 'bytes', name: 'quorumNumbers' },
+      { type: 'uint32', name: 'quorumThresholdPercentage' },
+    ],
+  },
+] as const
+
+/** keccak256(abi.encode(task)): what the TaskManager records in `allTaskHashes` when the task is created. */
+export function taskHash(task: OnChainTask): Hex {
+  return keccak256(encodeAbiParameters(taskAbi, [task]))
+}
+
+/** The hash recorded for a task index at `blockNumber` (default latest); zero when no such task existed then. */
+export async function getTaskHash(
+  client: ChainClient,
+  taskManager: Address,
+  taskIndex: number,
+  blockNumber?: bigint,
+): Promise<Hex> {
+  try {
+    return await client.readContract({
+      address: taskManager,
+      abi: taskManagerAbi,
+      functionName: 'allTaskHashes',
+      args: [taskIndex],
+      ...(blockNumber === undefined ? {} : { blockNumber }),
+    })
+  } catch (error) {
+    throw toChainError(error, { functionName: 'allTaskHashes' })
+  }
+}

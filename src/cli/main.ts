@@ -2,6 +2,7 @@
 /** Entry point of the `avskit` binary. */
 import { registerAggregatorCommand } from './aggregator.js'
 import { registerBlsCommands } from './bls.js'
+import { registerClusterCommands } from './cluster.js'
 import { registerDevnetCommand } from './devnet.js'
 import { registerKeysCommands } from './keys.js'
 import { registerOperatorCommand } from './operator.js'
@@ -19,5 +20,6 @@ const program = createProgram([
   registerKeysCommands,
   registerBlsCommands,
   registerTaskCommands,
+  registerClusterCommands,
 ])
 process.exitCode = await runProgram(program, process.argv)

@@ -2,7 +2,7 @@
  * `avskit operator`: the operator's node. Today it checks in with the aggregator's pool every --ping-interval, signed
  * with the operator's ECDSA key, reporting its version, the block it has processed and the AVS events it has seen
  * (when --eth-http-url is given), and the port of its own /metrics; it serves /metrics, /health and /ready on
- * --metrics-addr. Task consensus joins this process later.
+ * --metrics-addr. With --raft-dir it is also a member of its AVS's task-consensus cluster (operatorRaft.ts).
  */
 import { isIP } from 'node:net'
 import type { Command } from 'commander'
@@ -18,6 +18,7 @@ import { type ChainProgress, type CheckinPinger, createChainProgress, createChec
 import { addCommand } from './command.js'
 import { addressSchema, ethHttpUrlOption } from './commonOptions.js'
 import { ecdsaKeystoreOptions, openEcdsaKeystore } from './keyOptions.js'
+import { raftOperatorOptions, startRaftOperator } from './operatorRaft.js'
 import { hostPortSchema, pingIntervalOption } from './poolOptions.js'
 
 const options = defineOptions({
@@ -50,6 +51,7 @@ const options = defineOptions({
     description: 'the public IP to report (the aggregator also records the address it sees)',
     schema: z.string().refine((v) => isIP(v) !== 0, { message: 'expected an IPv4 or IPv6 address' }),
   },
+  ...raftOperatorOptions,
 })
 
 export function registerOperatorCommand(program: Command): void {
@@ -61,6 +63,7 @@ export function registerOperatorCommand(program: Command): void {
       const keystore = await openEcdsaKeystore(options)
       const shutdown = createShutdown({ logger, handleSignals: true })
       const metrics = createMetrics()
+      const raft = await startRaftOperator({ options, privateKey: keystore.privateKey, logger, metrics, shutdown })
       let progress: ChainProgress | undefined
       let chainId: number | undefined
       if (options.ethHttpUrl) {
@@ -101,7 +104,7 @@ export function registerOperatorCommand(program: Command): void {
         { operator: pinger.address, aggregator: options.aggregatorAddr, metrics: metricsUrl },
         'operator checking in',
       )
-      process.stdout.write(`${JSON.stringify({ operator: pinger.address, metrics: metricsUrl })}\n`)
+      process.stdout.write(`${JSON.stringify({ operator: pinger.address, metrics: metricsUrl, ...raft?.summary })}\n`)
       await shutdown.done
       return 0
     },
