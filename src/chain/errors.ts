@@ -4,6 +4,7 @@
  */
 import {
   ContractFunctionRevertedError,
+  type Hash,
   HttpRequestError,
   BaseError as ViemBaseError,
   InsufficientFundsError as ViemInsufficientFundsError,
@@ -38,6 +39,18 @@ export class ContractRevertedError extends BaseError {
       `${functionName} reverted${errorName && errorName !== 'Error' ? ` with ${errorName}` : ''}${reason ? `: ${reason}` : ''}.`,
       parameters,
     )
+  }
+}
+
+/** A transaction passed its simulation but was mined and reverted: its gas is spent. */
+export class TransactionRevertedError extends ContractRevertedError {
+  override name = 'TransactionRevertedError'
+  constructor(
+    functionName: string,
+    readonly transactionHash: Hash,
+    readonly gasUsed: bigint,
+  ) {
+    super(functionName, undefined, `transaction ${transactionHash} reverted on chain`)
   }
 }
 

@@ -17,7 +17,7 @@ import {
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
 import { type ChainClient, createSignerClient } from './clients.js'
-import { ContractRevertedError, NonceTooLowError, toChainError } from './errors.js'
+import { NonceTooLowError, TransactionRevertedError, toChainError } from './errors.js'
 
 export type SendTransactionRequest<
   abi extends Abi = Abi,
@@ -96,7 +96,7 @@ export function createTransactionSender(parameters: CreateTransactionSenderParam
       metrics?.chain.transactionGasUsed.observe({ function: functionName }, Number(receipt.gasUsed))
       if (receipt.status === 'reverted') {
         status = 'reverted'
-        throw new ContractRevertedError(functionName, undefined, `transaction ${hash} reverted on chain`)
+        throw new TransactionRevertedError(functionName, hash, receipt.gasUsed)
       }
       status = 'success'
       return receipt
