@@ -71,3 +71,13 @@ export function requiredOption<const D extends Record<string, object>>(
 ): { [K in keyof D]: D[K] & { required: true } } {
   return Object.fromEntries(Object.entries(definitions).map(([k, d]) => [k, { ...d, required: true }])) as never
 }
+
+export const registryCoordinatorOption = defineOptions({
+  registryCoordinator: {
+    flag: 'registry-coordinator-addr',
+    argument: '<address>',
+    description: 'RegistryCoordinator address (EigenLayer M2 middleware)',
+    schema: addressSchema,
+    required: true,
+  },
+})

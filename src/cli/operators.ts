@@ -8,18 +8,18 @@ import { getQuorumCount } from '../chain/getQuorumCount.js'
 import { defineOptions } from '../core/config.js'
 import { InvalidInputError } from '../core/errors.js'
 import { addCommand } from './command.js'
-import { addressSchema, ethHttpUrlOption, quorumsSchema, requiredOption } from './commonOptions.js'
+import {
+  addressSchema,
+  ethHttpUrlOption,
+  quorumsSchema,
+  registryCoordinatorOption,
+  requiredOption,
+} from './commonOptions.js'
 import { formatTable, printJson } from './output.js'
 
 const options = defineOptions({
   ...requiredOption(ethHttpUrlOption),
-  registryCoordinator: {
-    flag: 'registry-coordinator-addr',
-    argument: '<address>',
-    description: 'RegistryCoordinator address',
-    schema: addressSchema,
-    required: true,
-  },
+  ...registryCoordinatorOption,
   operatorStateRetriever: {
     flag: 'operator-state-retriever-addr',
     argument: '<address>',

@@ -8,19 +8,19 @@ import { createTransactionSender } from '../chain/transactionSender.js'
 import { defineOptions } from '../core/config.js'
 import { initBn254 } from '../crypto/index.js'
 import { addCommand } from './command.js'
-import { addressSchema, ethHttpUrlOption, quorumsSchema, requiredOption } from './commonOptions.js'
+import {
+  addressSchema,
+  ethHttpUrlOption,
+  quorumsSchema,
+  registryCoordinatorOption,
+  requiredOption,
+} from './commonOptions.js'
 import { blsKeystoreOptions, ecdsaKeystoreOptions, openBlsKeystore, openEcdsaKeystore } from './keyOptions.js'
 import { printJson } from './output.js'
 
 const options = defineOptions({
   ...requiredOption(ethHttpUrlOption),
-  registryCoordinator: {
-    flag: 'registry-coordinator-addr',
-    argument: '<address>',
-    description: 'RegistryCoordinator address',
-    schema: addressSchema,
-    required: true,
-  },
+  ...registryCoordinatorOption,
   ...ecdsaKeystoreOptions,
   ...blsKeystoreOptions,
   quorums: {
