@@ -35,7 +35,7 @@ import { startDevnet } from '../src/devnet/startDevnet.js'
 import { NodeService } from '../src/gen/checkin.js'
 import { defaultVerifyThreads, startPoolService } from '../src/pool/index.js'
 import { type Database, openDatabase } from '../src/store/index.js'
-import type { BurstResult, ClientRequest } from './poolBenchClient.js'
+import type { BurstResult, ClientRequest, GetsResult } from './poolBenchClient.js'
 
 const OPERATORS = 10_000
 const BURST = 5_000
@@ -200,12 +200,18 @@ export async function main(): Promise<Figures> {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
-    const replies: ((message: unknown) => void)[] = []
-    child.on('message', (message) => replies.shift()?.(message))
-    const ask = <T>(request: ClientRequest | { type: 'init'; keys: Hex[]; addresses: Address[]; targets: object }) =>
-      new Promise<T>((resolve) => {
-        replies.push(resolve as (message: unknown) => void)
-        child?.send(request)
+    const replies = new Map<number, (message: { id: number; type: string; message?: string }) => void>()
+    let nextId = 0
+    child.on('message', (message: { id: number; type: string; message?: string }) => replies.get(message.id)?.(message))
+    const ask = <T>(request: ClientRequest) =>
+      new Promise<T>((resolve, reject) => {
+        const id = nextId++
+        replies.set(id, (message) => {
+          replies.delete(id)
+          if (message.type === 'error') reject(new Error(`bench client: ${message.message}`))
+          else resolve(message as T)
+        })
+        child?.send({ ...request, id })
       })
     await ask({ type: 'init', keys, addresses, targets: { pool: aggregator.grpcAddress, noop: noopAddress } })
     const setupMs = performance.now() - setupStarted
@@ -251,23 +257,14 @@ export async function main(): Promise<Figures> {
     }
 
     const operatorUrl = `${aggregator.httpUrl}/operator`
-    let bytes = 0
-    const timedGets = async (count: number) => {
-      const times: number[] = []
-      for (let i = 0; i < count; i++) {
-        const started = performance.now()
-        const response = await fetch(operatorUrl)
-        const body = await response.arrayBuffer()
-        times.push(performance.now() - started)
-        bytes = body.byteLength
-      }
-      return times
-    }
-    const idle = await timedGets(GETS)
     const listed = (await (await fetch(operatorUrl)).json()) as { data: unknown[] }
     if (listed.data.length !== OPERATORS) throw new Error(`the pool lists ${listed.data.length} operators`)
+    const idleGets = await ask<GetsResult>({ type: 'gets', url: operatorUrl, count: GETS })
+    const idle = idleGets.times
+    const bytes = idleGets.bytes
+    // The same client process sends a pool burst and the GETs at once.
     const loadedBurst = run('pool', BURST)
-    const loaded = await timedGets(50)
+    const loaded = (await ask<GetsResult>({ type: 'gets', url: operatorUrl, count: 50 })).times
     await loadedBurst
 
     const batches = (await metrics.pool.writeBatchSize.get()).values

@@ -11,6 +11,10 @@ import { signCheckinToken } from '../src/pool/index.js'
 export type ClientRequest =
   | { type: 'init'; keys: Hex[]; addresses: Address[]; targets: Record<string, string> }
   | { type: 'burst'; target: string; count: number; concurrency: number }
+  | { type: 'gets'; url: string; count: number }
+
+/** Milliseconds of each `GET`, one after the other, body read to the end; and the body's size. */
+export type GetsResult = { type: 'gets'; times: number[]; bytes: number }
 
 export type BurstResult = {
   type: 'burst'
@@ -90,19 +94,36 @@ async function burst(target: string, count: number, concurrency: number): Promis
   return { type: 'burst', ms, ok, errors, cpuMs: (used.user + used.system) / 1000 }
 }
 
-process.on('message', (message: ClientRequest) => {
+async function gets(url: string, count: number): Promise<GetsResult> {
+  const times: number[] = []
+  let bytes = 0
+  for (let i = 0; i < count; i++) {
+    const started = performance.now()
+    const response = await fetch(url)
+    bytes = (await response.arrayBuffer()).byteLength
+    times.push(performance.now() - started)
+    if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`)
+  }
+  return { type: 'gets', times, bytes }
+}
+
+process.on('message', ({ id, ...message }: ClientRequest & { id: number }) => {
   if (message.type === 'init') {
     keys = message.keys
     addresses = message.addresses
     for (const [name, address] of Object.entries(message.targets)) {
       clients.set(name, new NodeClientConstructor(address, grpc.credentials.createInsecure()) as unknown as NodeClient)
     }
-    process.send?.({ type: 'ready' })
+    process.send?.({ id, type: 'ready' })
     return
   }
-  burst(message.target, message.count, message.concurrency).then(
-    (result) => process.send?.(result),
-    (error: unknown) => process.send?.({ type: 'error', message: String(error) }),
+  const work =
+    message.type === 'gets'
+      ? gets(message.url, message.count)
+      : burst(message.target, message.count, message.concurrency)
+  work.then(
+    (result) => process.send?.({ id, ...result }),
+    (error: unknown) => process.send?.({ id, type: 'error', message: String(error) }),
   )
 })
 process.on('disconnect', () => {
