@@ -8,13 +8,7 @@ import { createTransactionSender } from '../chain/transactionSender.js'
 import { defineOptions } from '../core/config.js'
 import { initBn254 } from '../crypto/index.js'
 import { addCommand } from './command.js'
-import {
-  addressSchema,
-  ethHttpUrlOption,
-  quorumsSchema,
-  registryCoordinatorOption,
-  requiredOption,
-} from './commonOptions.js'
+import { ethHttpUrlOption, quorumsSchema, registryCoordinatorOption, requiredOption } from './commonOptions.js'
 import { blsKeystoreOptions, ecdsaKeystoreOptions, openBlsKeystore, openEcdsaKeystore } from './keyOptions.js'
 import { printJson } from './output.js'
 
