@@ -68,7 +68,7 @@ function formatUpdate(update: UpdateReport, name: string): string {
     case 'planned':
       return `would send ${what}, ~${update.gasEstimate ?? '?'} gas`
     case 'sent':
-      return `sent ${what}: ${update.transactionHash} in block ${update.blockNumber}, gas ${update.gasUsed}${update.attempts > 1 ? `, attempt ${update.attempts}` : ''}`
+      return `sent ${what}: ${update.transactionHash} in block ${update.blockNumber}, gas ${update.gasUsed}${update.attempts > 1 ? `, attempt ${update.attempts} (before: ${update.attemptErrors.join('; ')})` : ''}`
     case 'skipped':
       return `nothing sent after ${update.attempts} attempt(s): a re-read found every stake current`
     case 'failed':

@@ -51,6 +51,7 @@ export async function sendWithRetries(parameters: SendWithRetriesParameters): Pr
   let operators: Address[] = []
   let gasEstimate: bigint | undefined
   let lastError: BaseError | undefined
+  const attemptErrors: string[] = []
   let attempt = 0
   while (attempt < parameters.attempts && !parameters.signal?.aborted) {
     attempt++
@@ -69,6 +70,7 @@ export async function sendWithRetries(parameters: SendWithRetriesParameters): Pr
           attempts: attempt,
           gasEstimate,
           error: lastError,
+          attemptErrors,
         }
       }
       operators = prepared.operators
@@ -88,10 +90,12 @@ export async function sendWithRetries(parameters: SendWithRetriesParameters): Pr
         transactionHash: receipt.transactionHash,
         blockNumber: receipt.blockNumber,
         gasUsed: receipt.gasUsed,
+        attemptErrors,
       }
     } catch (error) {
       const typed = error instanceof BaseError ? error : new BaseError(String(error), { cause: error })
       lastError = typed
+      attemptErrors.push(typed.shortMessage)
       if (typed instanceof TransactionRevertedError) {
         metrics.stakeSync.txRevertedTotal.inc()
         metrics.stakeSync.gasUsedTotal.inc({ function: functionName }, Number(typed.gasUsed))
@@ -115,6 +119,7 @@ export async function sendWithRetries(parameters: SendWithRetriesParameters): Pr
     attempts: attempt,
     gasEstimate,
     error: lastError ?? new BaseError('Stopped before the update was sent (shutdown).'),
+    attemptErrors,
   }
 }
 

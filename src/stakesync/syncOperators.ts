@@ -68,7 +68,7 @@ export async function syncOperators(context: StakeSyncContext, operators: readon
   if (context.dryRun) {
     metrics.stakeSync.skippedTotal.inc({ quorum: '', reason: 'dry_run' })
     for (const chunk of chunks)
-      updates.push({ functionName: 'updateOperators', ...chunk, outcome: 'planned', attempts: 0 })
+      updates.push({ functionName: 'updateOperators', ...chunk, outcome: 'planned', attempts: 0, attemptErrors: [] })
     return { blockNumber, unregistered, operatorChanges, updates }
   }
   for (const chunk of chunks) {

@@ -100,11 +100,12 @@ export async function syncQuorums(context: StakeSyncContext, quorumNumbers: read
         operators: addresses(stakes),
         outcome: 'planned',
         attempts: 0,
+        attemptErrors: [],
         gasEstimate: report?.fullUpdateGasEstimate,
       })
     }
     for (const chunk of chunks) {
-      updates.push({ functionName: 'updateOperators', ...chunk, outcome: 'planned', attempts: 0 })
+      updates.push({ functionName: 'updateOperators', ...chunk, outcome: 'planned', attempts: 0, attemptErrors: [] })
     }
     return {
       blockNumber: state.blockNumber,

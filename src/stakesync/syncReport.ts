@@ -39,6 +39,8 @@ export type UpdateReport = {
   blockNumber?: bigint | undefined
   gasUsed?: bigint | undefined
   error?: BaseError | undefined
+  /** Why earlier attempts failed, in order (e.g. a revert with OperatorCountMismatch before a re-read). */
+  attemptErrors: string[]
 }
 
 export type SyncRoundReport = {
