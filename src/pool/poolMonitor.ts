@@ -5,7 +5,9 @@
  * - Check-ins this process stores are applied at once (`apply`, with the row the upsert returned).
  * - Every `tickMs` the monitor records offline and recovery transitions in the database (which queues their alerts,
  *   once across replicas: see `poolRepository.ts`), recomputes every operator's liveness, updates the gauges, and
- *   tells subscribers which operators changed since the last tick.
+ *   tells subscribers which operators changed since the last tick. Offline transitions wait until the monitor has
+ *   run for `startupGraceMs` (3 ping intervals): after an aggregator restart, operators that kept running have not
+ *   been able to check in yet, and an alert for each of them would be false.
  * - On a database other processes write too (`sharedDatabase`: PostgreSQL with several replicas), each tick also
  *   reads the check-in marks (address, time, count) written since the previous read, minus `overlapMs` for writes
  *   that committed late, fetches the rows that differ from the copy, and reloads the copy whole every
@@ -42,6 +44,8 @@ export type CreatePoolMonitorParameters = {
   fullReloadMs?: number | undefined
   /** Default 2 s. */
   overlapMs?: number | undefined
+  /** Default 3 ping intervals. */
+  startupGraceMs?: number | undefined
 }
 
 export type PoolMonitor = {
@@ -67,6 +71,8 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
   const tickMs = parameters.tickMs ?? 1_000
   const fullReloadMs = parameters.fullReloadMs ?? 60_000
   const overlapMs = parameters.overlapMs ?? 2_000
+  const startupGraceMs = parameters.startupGraceMs ?? 3 * rules.pingIntervalMs
+  let startedAt: number | undefined
   const streak = createErrorStreak(logger, 'pool monitor tick')
 
   const rows = new Map<string, PoolOperatorRow>()
@@ -130,8 +136,10 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
 
   async function tick(): Promise<void> {
     const at = now()
+    startedAt ??= at
     const cutoff = new Date(at - rules.offlineAfterMs)
-    const offline = await repository.markOffline({ cutoff, channels, now: new Date(at) })
+    const offline =
+      at - startedAt >= startupGraceMs ? await repository.markOffline({ cutoff, channels, now: new Date(at) }) : []
     for (const row of offline) {
       logger.warn({ address: row.address, lastCheckinAt: row.lastCheckinAt.toISOString() }, 'operator offline')
     }

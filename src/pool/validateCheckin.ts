@@ -38,6 +38,22 @@ export class InvalidCheckinError extends CheckinRefusedError {
   }
 }
 
+// viem remembers 8 192 checksums; a pool checks in tens of thousands of operators, so keep our own.
+const checksums = new Map<string, Address>()
+const maxChecksums = 200_000
+
+/** The EIP-55 form of an address, remembered (computing it is a keccak256). */
+function checksummed(address: string): Address {
+  const key = address.toLowerCase()
+  let known = checksums.get(key)
+  if (!known) {
+    known = getAddress(key)
+    if (checksums.size >= maxChecksums) checksums.clear()
+    checksums.set(key, known)
+  }
+  return known
+}
+
 /** C0 control characters and DEL: they would let an operator rewrite log lines and alert texts. */
 function hasControlCharacters(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -84,7 +100,7 @@ export function validateCheckin(checkin: Checkin): ValidCheckin {
     return Number(id)
   })
   return {
-    address: getAddress(checkin.address),
+    address: checksummed(checkin.address),
     version: checkin.version,
     metricsPort: checkin.metricsPort,
     reportedIp: checkin.remoteIP,
