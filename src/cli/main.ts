@@ -9,6 +9,7 @@ import { registerOperatorCommand } from './operator.js'
 import { registerOperatorsCommand } from './operators.js'
 import { createProgram, runProgram } from './program.js'
 import { registerRegisterCommand } from './register.js'
+import { registerSyncCommand } from './sync.js'
 import { registerTaskCommands } from './task.js'
 
 const program = createProgram([
@@ -21,5 +22,6 @@ const program = createProgram([
   registerBlsCommands,
   registerTaskCommands,
   registerClusterCommands,
+  registerSyncCommand,
 ])
 process.exitCode = await runProgram(program, process.argv)

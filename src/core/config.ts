@@ -20,6 +20,8 @@ export type OptionDefinition<T = unknown> = {
   /** Environment variable; defaults to `<prefix>_<FLAG_IN_UPPER_SNAKE>`. */
   env?: string
   default?: T
+  /** How `--help` shows the default, when `String(default)` would not read well (`24h` for 86400000 ms). */
+  defaultText?: string
   /** Resolution fails with a message naming the flag and env var when no source gives a value. */
   required?: true
   /** The value is a credential: never echo it in errors or logs. */
@@ -61,7 +63,9 @@ export function addOptions(command: Command, definitions: OptionDefinitions, pre
     const option = new CommanderOption(
       definition.argument ? `${flags} ${definition.argument}` : flags,
       `${definition.description} [env ${envName(definition, prefix)}]${
-        definition.default !== undefined && !definition.secret ? ` (default: ${String(definition.default)})` : ''
+        definition.default !== undefined && !definition.secret
+          ? ` (default: ${definition.defaultText ?? String(definition.default)})`
+          : ''
       }`,
     )
     if (definition.repeatable) {

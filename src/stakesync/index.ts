@@ -20,7 +20,13 @@ export { SubmitterLockLostError } from './sendWithRetries.js'
 export { type CreateStakeSyncParameters, createStakeSync, type StakeSync } from './stakeSync.js'
 export type { StakeSyncHooks } from './stakeSyncContext.js'
 export { createStalenessAlerts, type QuorumStaleness, type StalenessAlertPayload } from './stalenessAlerts.js'
-export { createDatabaseSubmitterLock, type SubmitterLock, stakeSyncLockName } from './submitterLock.js'
+export {
+  createDatabaseSubmitterLock,
+  createStoreSubmitterLock,
+  type StoreSubmitterLock,
+  type SubmitterLock,
+  stakeSyncLockName,
+} from './submitterLock.js'
 export type { QuorumReport, StakeChange, SyncRoundReport, UpdateReport } from './syncReport.js'
 export {
   nextSlot,

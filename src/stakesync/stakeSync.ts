@@ -121,7 +121,12 @@ export function createStakeSync(parameters: CreateStakeSyncParameters): StakeSyn
       }
       const lock = parameters.lock
       if (!dryRun && lock) {
-        const held = await lock.hold()
+        let held: boolean
+        try {
+          held = await lock.hold()
+        } catch (error) {
+          return finish('failed', failure(error, logger))
+        }
         metrics.stakeSync.isSubmitter.set(held ? 1 : 0)
         if (!held) {
           logger.info('another replica holds the stake-sync lock: standing by')
