@@ -6,9 +6,11 @@ import { defineOptions } from '../core/config.js'
 import { createShutdown } from '../core/lifecycle.js'
 import { startDevnet } from '../devnet/startDevnet.js'
 import { formatDevnetSummary } from '../devnet/summary.js'
+import { formatSyncReport, type SyncRoundReport } from '../stakesync/index.js'
 import { addCommand } from './command.js'
 import { positiveIntSchema } from './commonOptions.js'
-import { hostPortSchema, pingIntervalOption } from './poolOptions.js'
+import { registerDevnetStakeCommand } from './devnetStake.js'
+import { durationSchema, hostPortSchema, pingIntervalOption } from './poolOptions.js'
 
 const options = defineOptions({
   operators: {
@@ -69,6 +71,14 @@ const options = defineOptions({
     schema: z.coerce.number().int().min(0),
     default: 5,
   },
+  stakeSyncInterval: {
+    flag: 'stake-sync-interval',
+    argument: '<duration>',
+    description: 'time between stake sync rounds, which print what they send (0: no stake sync)',
+    schema: durationSchema,
+    default: 10_000,
+    defaultText: '10s',
+  },
 })
 
 function formatCertifiedTask(
@@ -86,18 +96,20 @@ function formatCertifiedTask(
 }
 
 export function registerDevnetCommand(program: Command): void {
-  addCommand(program, {
+  const devnetCommand = addCommand(program, {
     name: 'devnet',
     description: 'run a local AVS network: anvil, the contracts, registered operators and every service',
     options,
     async run({ options, logger }) {
       const shutdown = createShutdown({ logger, handleSignals: true })
-      const { aggregatorGrpcAddr, aggregatorHttpAddr, pingInterval, taskInterval, ...network } = options
+      const { aggregatorGrpcAddr, aggregatorHttpAddr, pingInterval, taskInterval, stakeSyncInterval, ...network } =
+        options
       const certified = new Map<bigint, TaskCertified>()
       const devnet = await startDevnet({
         ...network,
         logger,
         pool: { grpcAddress: aggregatorGrpcAddr, httpAddress: aggregatorHttpAddr, pingIntervalMs: pingInterval },
+        stakeSync: stakeSyncInterval > 0 && { intervalMs: stakeSyncInterval, onRound: printStakeSyncRound },
         tasks: {
           intervalSeconds: taskInterval,
           onCertified: (event) => certified.set(event.taskIndex, event),
@@ -116,4 +128,17 @@ export function registerDevnetCommand(program: Command): void {
       return 0
     },
   })
+  // Options after `stake` are the subcommand's (both commands have --data-dir).
+  devnetCommand.enablePositionalOptions()
+  registerDevnetStakeCommand(devnetCommand)
+}
+
+/** Prints the stake sync rounds that sent (or failed to send) something; quiet rounds stay in the logs. */
+function printStakeSyncRound(report: SyncRoundReport): void {
+  if (report.updates.length === 0 && report.outcome !== 'failed') return
+  process.stdout.write(
+    `${formatSyncReport(report)
+      .map((line) => `stake sync: ${line}`)
+      .join('\n')}\n`,
+  )
 }

@@ -8,6 +8,9 @@ export function createProgram(registrations: readonly CommandRegistration[]): Co
   const program = new Command('avskit')
     .description('The off-chain half of an EigenLayer-style AVS')
     .version(packageVersion(), '-V, --version')
+    // A command's options end where its subcommand's name begins (`avskit devnet stake --data-dir …` belongs to
+    // `stake`), for commands that enable it (see devnet.ts).
+    .enablePositionalOptions()
   for (const register of registrations) register(program)
   // One line per error, with the pointer to --help on the same line.
   const output = {

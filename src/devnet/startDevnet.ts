@@ -17,6 +17,7 @@ import { type Anvil, startAnvil } from './anvil.js'
 import { createOperators } from './createOperators.js'
 import { createQuorumArgs, type DevnetContracts, deployContracts } from './deployContracts.js'
 import { type DevnetPool, type DevnetPoolParameters, startDevnetPool } from './startDevnetPool.js'
+import { type DevnetStakeSyncParameters, startDevnetStakeSync } from './startDevnetStakeSync.js'
 import { type DevnetTasksParameters, devnetTaskAggregation, startDevnetTaskTraffic } from './startDevnetTasks.js'
 import { type DevnetSummary, readDevnetSummary, writeDevnetSummary } from './summary.js'
 
@@ -40,6 +41,8 @@ export type StartDevnetParameters = {
    * `intervalSeconds` (0: none generated). `false` starts none.
    */
   tasks?: DevnetTasksParameters | false | undefined
+  /** Stake sync rounds in this process (`avskit devnet` runs them every few seconds); none by default. */
+  stakeSync?: DevnetStakeSyncParameters | false | undefined
 }
 
 export type Devnet = {
@@ -70,7 +73,9 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
   })
   let pool: DevnetPool | undefined
   let stopTasks: (() => Promise<void>) | undefined
+  let stopStakeSync: (() => Promise<void>) | undefined
   const stopServices = async () => {
+    await stopStakeSync?.()
     await stopTasks?.()
     await pool?.stop()
   }
@@ -106,6 +111,11 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
         })
         summary.services.tasks = `${pool.aggregator.httpUrl}/tasks/<index>`
       }
+    }
+    if (parameters.stakeSync) {
+      stopStakeSync = startDevnetStakeSync({ ...parameters.stakeSync, summary, client, logger })
+      summary.services['stake sync'] =
+        `every ${parameters.stakeSync.intervalMs / 1000} s (avskit devnet stake changes shares)`
     }
     await writeDevnetSummary(dataDir, summary)
     return {
