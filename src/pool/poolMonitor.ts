@@ -62,6 +62,8 @@ export type PoolMonitor = {
   subscribe(listener: (change: PoolChange) => void): () => void
   /** True once the pool has been loaded. */
   readonly loaded: boolean
+  /** Grows whenever a row is added, replaced or removed. */
+  readonly version: number
 }
 
 export function createPoolMonitor(parameters: CreatePoolMonitorParameters): PoolMonitor {
@@ -84,6 +86,7 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
   let lastRead = 0
   let lastFullReload = 0
   let loaded = false
+  let version = 0
 
   const emit = (change: PoolChange) => {
     if (change.changed.length === 0 && change.removed.length === 0) return
@@ -100,6 +103,7 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
     if (!rows.has(row.address)) sortedAddresses = undefined
     rows.set(row.address, row)
     touched.add(row.address)
+    version++
   }
 
   const drop = (address: string) => {
@@ -107,6 +111,7 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
     statuses.delete(address)
     touched.delete(address)
     sortedAddresses = undefined
+    version++
     return true
   }
 
@@ -203,6 +208,9 @@ export function createPoolMonitor(parameters: CreatePoolMonitorParameters): Pool
     },
     get loaded() {
       return loaded
+    },
+    get version() {
+      return version
     },
   }
 }

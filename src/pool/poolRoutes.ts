@@ -2,7 +2,8 @@
  * The pool's HTTP routes, added to the process's HTTP service (which already serves /health, /ready, /metrics):
  *
  * - `GET /operator`: `{"data": [OperatorView, …]}` in address order (`[]` when the pool is empty), from the pool's
- *   in-memory copy (`poolMonitor.ts`): this process's check-ins at once, other replicas' within a tick.
+ *   in-memory copy (`poolMonitor.ts`): this process's check-ins at once, other replicas' within a tick. The body is
+ *   reused while no row changed within the same second (`lastSeen` has one-second resolution).
  * - `GET /telemetry`: the HTML dashboard (`telemetryPage.ts`).
  * - `GET /telemetry/events`: Server-Sent Events for the dashboard: one `snapshot` message with every operator, then
  *   an `update` message whenever operators change (a check-in, a liveness change, a removal), and a comment line
@@ -54,11 +55,15 @@ export function registerPoolRoutes(parameters: RegisterPoolRoutesParameters): vo
     return monitor.list().map((row) => toOperatorView(row, at, rules, sites))
   }
 
+  let body: { second: number; version: number; bytes: Buffer } | undefined
   app.get('/operator', async (_request, reply) => {
-    return reply
-      .type('application/json; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(serialize(monitor.list(), now()))
+    const at = now()
+    const second = Math.floor(at / 1000)
+    if (!body || body.second !== second || body.version !== monitor.version) {
+      const version = monitor.version
+      body = { second, version, bytes: Buffer.from(serialize(monitor.list(), at)) }
+    }
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(body.bytes)
   })
 
   app.get('/telemetry', async (_request, reply) => {
