@@ -79,6 +79,21 @@ const options = defineOptions({
     default: 10_000,
     defaultText: '10s',
   },
+  consensus: {
+    flag: 'consensus',
+    argument: '<mode>',
+    description:
+      'who certifies tasks: "aggregator" (the pool aggregator, operators answer over gRPC) or "raft" (the operators as a Raft cluster, the leader aggregates and submits)',
+    schema: z.enum(['aggregator', 'raft'], { message: 'expected aggregator or raft' }),
+    default: 'aggregator' as 'aggregator' | 'raft',
+  },
+  raftBasePort: {
+    flag: 'raft-base-port',
+    argument: '<port>',
+    description: 'with --consensus raft: operator i serves Raft on this port + 2i and its HTTP API on the next one',
+    schema: z.coerce.number().int().min(1).max(65_000, { message: 'expected a port from 1 to 65000' }),
+    default: 7300,
+  },
 })
 
 function formatCertifiedTask(
@@ -102,14 +117,23 @@ export function registerDevnetCommand(program: Command): void {
     options,
     async run({ options, logger }) {
       const shutdown = createShutdown({ logger, handleSignals: true })
-      const { aggregatorGrpcAddr, aggregatorHttpAddr, pingInterval, taskInterval, stakeSyncInterval, ...network } =
-        options
+      const {
+        aggregatorGrpcAddr,
+        aggregatorHttpAddr,
+        pingInterval,
+        taskInterval,
+        stakeSyncInterval,
+        consensus,
+        raftBasePort,
+        ...network
+      } = options
       const certified = new Map<bigint, TaskCertified>()
       const devnet = await startDevnet({
         ...network,
         logger,
         pool: { grpcAddress: aggregatorGrpcAddr, httpAddress: aggregatorHttpAddr, pingIntervalMs: pingInterval },
         stakeSync: stakeSyncInterval > 0 && { intervalMs: stakeSyncInterval, onRound: printStakeSyncRound },
+        consensus: consensus === 'raft' ? { basePort: raftBasePort } : false,
         tasks: {
           intervalSeconds: taskInterval,
           onCertified: (event) => certified.set(event.taskIndex, event),

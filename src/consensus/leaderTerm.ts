@@ -66,6 +66,8 @@ export function startLeaderTerm<Request, Response, Signed extends SignedTaskResp
   const controller = new AbortController()
   const { signal } = controller
   const submitting = new Set<bigint>()
+  /** Certificates on their way to the chain: stopping waits for them, so no transaction is left unobserved. */
+  const sending = new Set<Promise<unknown>>()
   let service: AggregationService | undefined
   let whileLeader: Promise<void> | undefined
 
@@ -106,11 +108,11 @@ export function startLeaderTerm<Request, Response, Signed extends SignedTaskResp
     void persist(`submitting the certificate of task ${taskIndex}`, async () => {
       const record = state.tasks.get(taskIndex)
       if (!record || record.submission !== null) return
-      const submission = await callbacks.submitCertificate({
-        ...certified,
-        taskIndex,
-        request: record.request as Request,
-      })
+      const sent = callbacks.submitCertificate({ ...certified, taskIndex, request: record.request as Request })
+      sending.add(sent)
+      const submission = await sent.finally(() => sending.delete(sent))
+      // Stepping down: the next leader finds the task answered on chain and records that instead.
+      if (signal.aborted) return
       await propose({ kind: 'submitted', taskIndex, submission, at: Date.now() })
       logger.info({ taskIndex, submission }, 'certificate submission recorded')
     }).finally(() => submitting.delete(taskIndex))
@@ -200,6 +202,7 @@ export function startLeaderTerm<Request, Response, Signed extends SignedTaskResp
       await ready.catch(() => undefined)
       await whileLeader
       await service?.stop()
+      await Promise.allSettled([...sending])
     },
   }
 }

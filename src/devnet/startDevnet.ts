@@ -16,6 +16,7 @@ import { initBn254 } from '../crypto/index.js'
 import { type Anvil, startAnvil } from './anvil.js'
 import { createOperators } from './createOperators.js'
 import { createQuorumArgs, type DevnetContracts, deployContracts } from './deployContracts.js'
+import { type DevnetConsensus, type DevnetConsensusParameters, startDevnetConsensus } from './startDevnetConsensus.js'
 import { type DevnetPool, type DevnetPoolParameters, startDevnetPool } from './startDevnetPool.js'
 import { type DevnetStakeSyncParameters, startDevnetStakeSync } from './startDevnetStakeSync.js'
 import { type DevnetTasksParameters, devnetTaskAggregation, startDevnetTaskTraffic } from './startDevnetTasks.js'
@@ -43,6 +44,11 @@ export type StartDevnetParameters = {
   tasks?: DevnetTasksParameters | false | undefined
   /** Stake sync rounds in this process (`avskit devnet` runs them every few seconds); none by default. */
   stakeSync?: DevnetStakeSyncParameters | false | undefined
+  /**
+   * Task consensus among the operators (a Raft cluster, src/consensus) instead of the pool aggregator's task
+   * aggregation: the operators sign and certify the generated tasks themselves.
+   */
+  consensus?: DevnetConsensusParameters | false | undefined
 }
 
 export type Devnet = {
@@ -53,6 +59,8 @@ export type Devnet = {
   resumed: boolean
   /** The running operator pool, unless `pool: false`. */
   pool: DevnetPool | undefined
+  /** The operators' Raft cluster, with `consensus`. */
+  consensus: DevnetConsensus | undefined
   stop(): Promise<void>
 }
 
@@ -74,8 +82,10 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
   let pool: DevnetPool | undefined
   let stopTasks: (() => Promise<void>) | undefined
   let stopStakeSync: (() => Promise<void>) | undefined
+  let consensus: DevnetConsensus | undefined
   const stopServices = async () => {
     await stopStakeSync?.()
+    await consensus?.stop()
     await stopTasks?.()
     await pool?.stop()
   }
@@ -91,7 +101,8 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       await testClient(anvil.rpcUrl).setIntervalMining({ interval: parameters.blockTime })
     }
     if (parameters.pool !== false) {
-      const tasks = parameters.tasks === false ? undefined : (parameters.tasks ?? { intervalSeconds: 0 })
+      const tasks =
+        parameters.tasks === false || parameters.consensus ? undefined : (parameters.tasks ?? { intervalSeconds: 0 })
       pool = await startDevnetPool({
         ...parameters.pool,
         dataDir,
@@ -112,6 +123,19 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
         summary.services.tasks = `${pool.aggregator.httpUrl}/tasks/<index>`
       }
     }
+    if (parameters.consensus) {
+      const tasks = parameters.tasks || undefined
+      consensus = await startDevnetConsensus({
+        ...parameters.consensus,
+        taskIntervalSeconds: parameters.consensus.taskIntervalSeconds ?? tasks?.intervalSeconds,
+        onSubmitted: parameters.consensus.onSubmitted ?? tasks?.onSubmitted,
+        dataDir,
+        summary,
+        client,
+        logger,
+      })
+      summary.services = { ...summary.services, ...consensus.services }
+    }
     if (parameters.stakeSync) {
       stopStakeSync = startDevnetStakeSync({ ...parameters.stakeSync, summary, client, logger })
       summary.services['stake sync'] =
@@ -124,6 +148,7 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       anvil,
       resumed: Boolean(resumable),
       pool,
+      consensus,
       async stop() {
         await stopServices()
         await anvil.stop()

@@ -99,7 +99,26 @@ export async function startDevnetTaskTraffic(
   }
 }
 
-async function generateTasks(parameters: StartDevnetTaskTrafficParameters, taskManager: Address, signal: AbortSignal) {
+/** Only the generator, for a devnet whose operators answer tasks by themselves (`--consensus raft`). */
+export function startDevnetTaskGenerator(
+  parameters: Omit<StartDevnetTaskTrafficParameters, 'aggregatorGrpcAddress'>,
+): () => Promise<void> {
+  const controller = new AbortController()
+  const running =
+    parameters.taskIntervalSeconds > 0
+      ? generateTasks(parameters, contract(parameters.summary, 'taskManager'), controller.signal)
+      : Promise.resolve()
+  return async () => {
+    controller.abort()
+    await running
+  }
+}
+
+async function generateTasks(
+  parameters: Omit<StartDevnetTaskTrafficParameters, 'aggregatorGrpcAddress'>,
+  taskManager: Address,
+  signal: AbortSignal,
+) {
   const { client, logger, summary } = parameters
   const sender = createTransactionSender({ client, account: privateKeyToAccount(generatorKey), logger })
   const quorumNumbers = Array.from({ length: summary.quorumCount }, (_, q) => q)
