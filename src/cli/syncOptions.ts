@@ -345,12 +345,10 @@ export function assertSupportedSigner(options: ResolvedRefused): void {
   if (!given) return
   const flag = refusedFlags[given].flag
   const what = flag.startsWith('secret-manager') ? 'keys from AWS Secrets Manager' : 'signing through Fireblocks'
-  throw new InvalidInputError(`--${flag}: avskit sync does not support ${what}.`, {
-    metaMessages: [
-      'Give the key of the sending account as --ecdsa-private-key (or AVS_SYNC_ECDSA_PRIVATE_KEY), or as an encrypted',
-      'keystore with --ecdsa-keystore (password from --ecdsa-key-password-file or AVSKIT_ECDSA_KEY_PASSWORD).',
-    ],
-  })
+  // One line (the CLI prints the short message): what is refused and what to use instead.
+  throw new InvalidInputError(
+    `--${flag}: avskit sync does not support ${what}; give the sending account's key with --ecdsa-private-key (or AVS_SYNC_ECDSA_PRIVATE_KEY) or as a keystore with --ecdsa-keystore and --ecdsa-key-password-file.`,
+  )
 }
 
 /** The quorums to sync: undefined for every quorum (read each round), or the given list. */

@@ -9,16 +9,19 @@ import { BaseError } from '../core/errors.js'
 
 export type GasChunk = { operators: Address[]; gasEstimate: bigint }
 
+/** The cap is too low for one operator's update: a setting to change, not a failure to retry. */
 export class OperatorOverGasCapError extends BaseError {
   override name = 'OperatorOverGasCapError'
+  readonly retryable = false
   constructor(
     readonly operator: Address,
     readonly gasEstimate: bigint,
     readonly maxGas: bigint,
   ) {
-    super(`Updating operator ${operator} alone needs about ${gasEstimate} gas, more than --max-gas-per-tx ${maxGas}.`, {
-      metaMessages: ['Raise --max-gas-per-tx.'],
-    })
+    super(
+      `Updating operator ${operator} alone needs about ${gasEstimate} gas, more than --max-gas-per-tx ${maxGas}: raise it.`,
+      { exitCode: 2 },
+    )
   }
 }
 
