@@ -146,6 +146,15 @@ export async function main(): Promise<Figures> {
   const setupStarted = performance.now()
   const dataDir = mkdtempSync(join(tmpdir(), 'avskit-pool-bench-'))
   const devnet = await startDevnet({ dataDir, operators: 1, quorums: 1, port: 0, blockTime: 0, logger, pool: false })
+  // Ctrl-C during a run still stops anvil and removes the data folder.
+  const interrupted = () => {
+    void devnet.stop().finally(() => {
+      rmSync(dataDir, { recursive: true, force: true })
+      process.exit(130)
+    })
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
   const { database, label, drop } = await openBenchDatabase(join(dataDir, 'aggregator'))
   let child: ChildProcess | undefined
   try {
@@ -291,6 +300,8 @@ export async function main(): Promise<Figures> {
       verifyThreads: process.env.POOL_BENCH_VERIFY_THREADS ?? String(defaultVerifyThreads()),
     }
   } finally {
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
     if (child?.connected) child.disconnect()
     await database.close()
     await drop()
