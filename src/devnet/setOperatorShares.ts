@@ -4,13 +4,13 @@
  * amount from its owner (anvil account 0) through `setOperatorShares(operator, strategy, shares)`, once per strategy.
  * The StakeRegistry does not notice: the operator's recorded stake stays as it was until a stake update.
  */
-import { type Address, getAddress, isAddress } from 'viem'
+import { type Address, getAddress, type Hash, isAddress } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { stakeRegistryAbi } from '../chain/abi/index.js'
 import { delegationManagerAbi } from '../chain/artifacts/index.js'
-import type { ChainClient } from '../chain/clients.js'
-import { createTransactionSender } from '../chain/transactionSender.js'
-import { InvalidInputError } from '../core/errors.js'
+import { type ChainClient, createSignerClient } from '../chain/clients.js'
+import { toChainError } from '../chain/errors.js'
+import { BaseError, InvalidInputError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { devnetOwnerKey } from './startDevnet.js'
 import type { DevnetOperator, DevnetSummary } from './summary.js'
@@ -69,19 +69,32 @@ export async function setOperatorShares(parameters: SetOperatorSharesParameters)
     functionName: 'getOperatorShares',
     args: [operator.address, strategies],
   })
-  const owner = createTransactionSender({
-    client,
-    account: privateKeyToAccount(devnetOwnerKey),
-    logger: parameters.logger,
-  })
-  for (const strategy of strategies) {
-    await owner.send({
-      address: delegationManager,
-      abi: delegationManagerAbi,
-      functionName: 'setOperatorShares',
-      args: [operator.address, strategy, shares],
-    })
+  // One transaction per strategy, sent back to back with consecutive nonces so that on an interval-mined devnet they
+  // land in one block: a stake sync round between them would see half the change.
+  const owner = createSignerClient(client, privateKeyToAccount(devnetOwnerKey))
+  const nonce = await client.getTransactionCount({ address: owner.account.address, blockTag: 'pending' })
+  const hashes: Hash[] = []
+  for (const [i, strategy] of strategies.entries()) {
+    try {
+      hashes.push(
+        await owner.writeContract({
+          address: delegationManager,
+          abi: delegationManagerAbi,
+          functionName: 'setOperatorShares',
+          args: [operator.address, strategy, shares],
+          nonce: nonce + i,
+          gas: 100_000n,
+        }),
+      )
+    } catch (error) {
+      throw toChainError(error, { functionName: 'setOperatorShares' })
+    }
   }
+  for (const hash of hashes) {
+    const receipt = await client.waitForTransactionReceipt({ hash })
+    if (receipt.status !== 'success') throw new BaseError(`setOperatorShares reverted (transaction ${hash}).`)
+  }
+  parameters.logger.debug({ operator: operator.address, shares: shares.toString(), hashes }, 'operator shares set')
   const stakeRegistry = contract('stakeRegistry')
   const quorums = await Promise.all(
     operator.quorums.map(async (quorumNumber) => {
