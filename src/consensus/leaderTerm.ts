@@ -146,10 +146,13 @@ export function startLeaderTerm<Request, Response, Signed extends SignedTaskResp
   }
 
   const ready = (async () => {
+    let caughtUp = false
     await persist('writing the leader entry', async () => {
       await propose({ kind: 'leader', leaderId: parameters.id, at: Date.now() })
+      caughtUp = true
     })
-    if (signal.aborted) throw new NotLeaderError('')
+    // Without its own entry applied, this member may not hold everything committed: it must not act.
+    if (!caughtUp || signal.aborted) throw new NotLeaderError('')
     const aggregation = createAggregationService({
       reader: parameters.reader,
       repository: createStateAggregationRepository({ state, propose }),
@@ -160,8 +163,12 @@ export function startLeaderTerm<Request, Response, Signed extends SignedTaskResp
       submit(event.taskIndex, { response: event.response, certificate: event.certificate }),
     )
     service = aggregation
-    await persist('resuming the aggregation', () => aggregation.start())
-    if (signal.aborted) throw new NotLeaderError('')
+    let resumed = false
+    await persist('resuming the aggregation', async () => {
+      await aggregation.start()
+      resumed = true
+    })
+    if (!resumed || signal.aborted) throw new NotLeaderError('')
     for (const record of state.pendingTasks()) initialize(record.taskIndex)
     for (const record of state.unsubmittedTasks()) submitStored(record.taskIndex)
     const pending = state.pendingTasks()

@@ -71,7 +71,12 @@ export function createResponseSender<Request, Response, Signed extends SignedTas
         const result = await parameters.deliver(signed)
         if (result.status === 'accepted') return
         if (finalCodes.has(result.code)) {
-          logger.error({ taskIndex, code: result.code, message: result.message }, 'the leader refused the response')
+          // Outside the task's operator set is normal (another quorum, registered after the reference block).
+          const outsider = result.code === 'NOT_IN_QUORUM' || result.code === 'UNKNOWN_OPERATOR'
+          logger[outsider ? 'info' : 'error'](
+            { taskIndex, code: result.code, message: result.message },
+            'the leader refused the response',
+          )
           return
         }
         // DUPLICATE / TASK_EXPIRED: the log settles it; TASK_UNKNOWN: the leader has not caught up yet.

@@ -26,7 +26,7 @@
  *   operatorStateRetriever, raftDir, raftAddress: '127.0.0.1:7100', httpAddress: '127.0.0.1:7101', callbacks, logger })
  * await engine.start({ bootstrap: true }) // or: await engine.joinExistingCluster(url, await client.getBlockNumber())
  */
-import { mkdir, readdir } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import type { Address, Hex } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
 import { createChainReader, type ProcessResult } from '../aggregation/index.js'
@@ -42,6 +42,7 @@ import {
   createRaftNode,
   type GrpcTransport,
   NotLeaderError,
+  openWalStorage,
   type RaftNode,
   type SoftState,
 } from '../raft/index.js'
@@ -182,6 +183,7 @@ export function createTaskConsensusEngine<
   /** Addresses learned outside the log: join answers and `fetchOperatorUrl`. */
   const learned = new Map<string, MemberAddress>()
   const fetching = new Set<string>()
+  const promoting = new Set<string>()
   let raft: RaftNode | undefined
   let transport: GrpcTransport | undefined
   let http: HttpService | undefined
@@ -284,21 +286,35 @@ export function createTaskConsensusEngine<
     reconciling = reconciling.then(async () => {
       const leading = !stopped && raft?.isLeader() === true
       if (leading && !term) {
-        term = startLeaderTerm({
-          id,
-          state,
-          propose,
-          reader,
-          callbacks,
-          logger,
-          metrics,
-        })
+        term = startLeaderTerm({ id, state, propose, reader, callbacks, logger, metrics })
+        // Learners a previous leader did not get to promote (it failed mid-join) are promoted now.
+        term.ready.then(promoteLearners, () => undefined)
       } else if (!leading && term) {
         const ending = term
         term = undefined
         await ending.stop()
       }
     })
+  }
+
+  /** On the leader: adds each learner as a voter once it has caught up (thesis 4.2.1), in the background. */
+  function promoteLearners() {
+    if (!raft?.isLeader()) return
+    const node = raft
+    for (const learner of node.status().confState.learners) {
+      if (promoting.has(learner)) continue
+      promoting.add(learner)
+      const address = addressOf(learner)
+      node
+        .addMember(learner, address ? encodeMemberContext(address) : new Uint8Array(), 120_000)
+        .then(
+          () => logger.info({ member: learner }, 'member promoted to voter'),
+          (error: unknown) => {
+            if (!isLeadershipLost(error)) logger.warn({ err: error, member: learner }, 'promoting a learner failed')
+          },
+        )
+        .finally(() => promoting.delete(learner))
+    }
   }
 
   async function propose(entry: ConsensusEntry): Promise<{ index: number }> {
@@ -517,14 +533,7 @@ export function createTaskConsensusEngine<
         await raft.proposeConfChange({ type: 'addLearner', nodeId: joiner, context })
         logger.info({ joiner, ...address }, 'operator joined as a learner')
       }
-      if (!conf.voters.includes(joiner)) {
-        raft.addMember(joiner, context, 120_000).then(
-          () => logger.info({ joiner }, 'operator promoted to voter'),
-          (error: unknown) => {
-            if (!isLeadershipLost(error)) logger.warn({ err: error, joiner }, 'promoting the new member failed')
-          },
-        )
-      }
+      promoteLearners()
       const members = [...state.members].map(([member, a]) => ({ id: member, ...a }))
       if (!state.members.has(joiner)) members.push({ id: joiner, ...address })
       return { members }
@@ -546,5 +555,10 @@ export function createTaskConsensusEngine<
 
 /** Whether a Raft directory holds anything (a member that restarts, rather than a new one). */
 async function hasRaftState(dir: string): Promise<boolean> {
-  return (await readdir(dir)).length > 0
+  const { wal, storage, contents } = await openWalStorage(dir)
+  try {
+    return storage.lastIndex() > 0 || contents.hardState.term > 0
+  } finally {
+    await wal.close()
+  }
 }
