@@ -5,7 +5,7 @@
  * chain gets exactly one certificate accepted on chain, the killed operator restarts and catches up, a fifth
  * operator joins, and a key that is not a registered operator is refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -26,6 +26,7 @@ import {
 } from '../../src/crypto/index.js'
 import { type Devnet, startDevnet } from '../../src/devnet/startDevnet.js'
 import { anvilAccounts } from '../anvil.js'
+import { runCli } from '../cli.js'
 import {
   freePort,
   type OperatorKeys,
@@ -122,6 +123,17 @@ describe('avskit operator --raft-dir: a cluster of operator processes', () => {
         .map((o) => o.address)
         .sort(),
     )
+    const shown = await runCli(['cluster', 'status', '--url', members[1]!.httpUrl, '--json'])
+    expect(shown.code).toBe(0)
+    expect(JSON.parse(shown.stdout)).toMatchObject({
+      id: operators[1]?.address,
+      role: 'follower',
+      leaderId: firstStatus.leaderId,
+      term: expect.any(Number),
+      commit: expect.any(Number),
+      applied: expect.any(Number),
+      members: expect.arrayContaining([expect.objectContaining({ id: operators[3]?.address, suffrage: 'voter' })]),
+    })
 
     // 2. Tasks on chain, continuously, until the end of the scenario.
     const generator = createTransactionSender({ client, account: privateKeyToAccount(anvilAccounts[7]), logger })
@@ -176,14 +188,28 @@ describe('avskit operator --raft-dir: a cluster of operator processes', () => {
     expect(failoverMs).toBeLessThan(1_500)
     expect(newLeader).not.toBe(leaderId)
 
-    // The task that was in flight is certified once, by the new leader, from the signatures in the log.
+    // The new leader resumed the aggregation with the signatures the killed one had committed…
+    const successor = survivors.find((m) => operators[members.indexOf(m)]?.address === newLeader) as OperatorProcess
+    const resumed = await waitFor('the new leader to resume', async () =>
+      successor
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('leading: aggregation resumed from the log'))
+        .map((line) => JSON.parse(line) as { pending: number; signatures: number })
+        .at(-1),
+    )
+    expect(resumed.pending).toBeGreaterThanOrEqual(1)
+    expect(resumed.signatures).toBeGreaterThanOrEqual(inFlight.signers)
+    // …and the task that was in flight is certified on chain.
     await waitFor(
       `task ${inFlight.taskIndex} responded on chain`,
       async () => BigInt(await getTaskResponseHash(client, taskManager, Number(inFlight.taskIndex))) !== 0n,
       30_000,
     )
 
-    // 4. The killed operator restarts with the same flags and data, and catches up.
+    // 4. The killed operator restarts with the same flags and data, and catches up: it restores its last snapshot
+    // and replays the log after it.
+    expect(readdirSync(join(dataDir, `raft-op${leaderIndex}`, 'snap')).length).toBeGreaterThan(0)
     const restarted = launch(
       `op${leaderIndex}-restarted`,
       keysOf(leaderIndex),
