@@ -66,7 +66,9 @@ export function registerSyncCommand(program: Command): void {
                   ? { ready: false, reason: `the last round failed: ${last.error?.shortMessage ?? 'unknown error'}` }
                   : { ready: true },
           })
-          const url = await http.listen()
+          const url = await http.listen().catch((error: Error) => {
+            throw new InvalidInputError(`--metrics-addr ${options.metricsAddr}: cannot listen (${error.message}).`)
+          })
           shutdown.add('http', () => http.close())
           logger.info({ metrics: `${url}/metrics` }, 'serving metrics')
         }

@@ -130,6 +130,26 @@ describe('resolveOptions', () => {
   })
 })
 
+describe('addOptions', () => {
+  test('shows a default as its defaultText in the help, and the env var of the given prefix', () => {
+    const command = addOptions(
+      new Command('test'),
+      defineOptions({
+        interval: {
+          flag: 'sync-interval',
+          argument: '<d>',
+          description: 'interval',
+          schema: z.number(),
+          default: 86_400_000,
+          defaultText: '24h',
+        },
+      }),
+      'AVS_SYNC',
+    )
+    expect(command.helpInformation()).toMatch(/interval \[env AVS_SYNC_SYNC_INTERVAL\] \(default: 24h\)/)
+  })
+})
+
 function parsed(definitions: OptionDefinitions, argv: string[]): Record<string, unknown> {
   const command = addOptions(new Command('test').exitOverride(), definitions)
   command.parse(argv, { from: 'user' })

@@ -172,6 +172,17 @@ describe('avskit sync (process)', () => {
     expect(readFileSync(logPath, 'utf8')).toBe(result.stderr)
   })
 
+  test('--first-sync-time waits for that UTC time of day before the round', async () => {
+    const at = new Date(Date.now() + 3_000)
+    const time = at.toISOString().slice(11, 19)
+    const started = Date.now()
+    const result = await runCli(['sync', ...flags, '--sync-interval', '0', '--dry-run', '--first-sync-time', time])
+    expect(result.code, result.stderr).toBe(0)
+    expect(Date.now()).toBeGreaterThanOrEqual(Math.floor(at.getTime() / 1000) * 1000)
+    expect(Date.now() - started).toBeGreaterThan(1_500)
+    expect(result.stderr).toContain(`"firstSyncAt":"${at.toISOString().slice(0, 19)}.000Z"`)
+  })
+
   test('--dry-run prints the plan with gas estimates and sends nothing', async () => {
     await runCli(['devnet', 'stake', '--data-dir', devnetDir, '--operator', '0', '--shares', '1234.5'])
     const blockBefore = await devnet.client.getBlockNumber()
@@ -259,6 +270,7 @@ describe('avskit sync (process)', () => {
         /--secret-manager-region: avskit sync does not support keys from AWS Secrets Manager; give/,
       ],
       [['--quorums', '0', '--operators', operator(0).address], /--quorums does not apply with --operators/],
+      [['--fetch-quorums-dynamically=false'], /--fetch-quorums-dynamically=false needs --quorums/],
       [['--quorums', '5'], /Invalid --quorums: quorum 5 does not exist \(the RegistryCoordinator has 2\)/],
       [
         ['--registry-coordinator-addr', operator(0).address],
