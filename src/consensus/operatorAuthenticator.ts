@@ -24,7 +24,7 @@
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import * as secp256k1 from 'tiny-secp256k1'
-import { type Address, getAddress, type Hex, hexToBytes } from 'viem'
+import { type Address, type Hex, hexToBytes } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
 import type { RaftAuthenticator } from '../raft/index.js'
 import type { RegistrationCheck } from './registrationCheck.js'
@@ -149,9 +149,4 @@ export function createOperatorAuthenticator(parameters: CreateOperatorAuthentica
 /** The lowercase address of an uncompressed public key (0x04 ‖ X ‖ Y). */
 function addressOf(publicKey: Uint8Array): string {
   return `0x${Buffer.from(keccak_256(publicKey.subarray(1)).subarray(12)).toString('hex')}`
-}
-
-/** The node id of an operator key: its checksummed address. */
-export function operatorNodeId(address: string): Address {
-  return getAddress(address)
 }
