@@ -34,8 +34,8 @@ import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
 import { type BlsKeyPair, signDigest } from '../crypto/index.js'
 import type { Submission } from './consensusEntries.js'
-import { createTaskConsensusEngine, type RaftTimingOptions, type TaskConsensusEngine } from './taskConsensusEngine.js'
-import type { SignedTaskResponse } from './taskConsensusTypes.js'
+import { createTaskConsensusEngine } from './taskConsensusEngine.js'
+import type { RaftTimingOptions, SignedTaskResponse, TaskConsensusEngine } from './taskConsensusTypes.js'
 
 /** A task request: the `NewTaskCreated` event as the leader read it. */
 export type AvsTaskRequest = NewTask

@@ -1,7 +1,7 @@
 /** Reports of a member's view: the cluster (members, leader, log positions, tasks) and single tasks. */
 import type { RaftStatus } from '../raft/index.js'
 import type { ConsensusState, MemberAddress, TaskRecord } from './consensusState.js'
-import type { ClusterMember, ClusterStatus } from './taskConsensusTypes.js'
+import type { ClusterMember, ClusterStatus, TaskView } from './taskConsensusTypes.js'
 
 export function buildClusterStatus(parameters: {
   raft: RaftStatus
@@ -55,7 +55,7 @@ export function buildClusterStatus(parameters: {
 }
 
 /** One task as the cluster recorded it (JSON-friendly). */
-export function taskView(record: TaskRecord) {
+export function taskView(record: TaskRecord): TaskView {
   return {
     taskIndex: record.taskIndex.toString(),
     status: record.status,

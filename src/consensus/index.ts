@@ -36,18 +36,17 @@ export {
   type OperatorAuthenticator,
 } from './operatorAuthenticator.js'
 export { createRegistrationCheck, type RegistrationCheck } from './registrationCheck.js'
-export {
-  type CreateTaskConsensusEngineParameters,
-  createTaskConsensusEngine,
-  type RaftTimingOptions,
-  type TaskConsensusEngine,
-} from './taskConsensusEngine.js'
+export { createTaskConsensusEngine } from './taskConsensusEngine.js'
 export type {
   CertifiedTask,
   ClusterMember,
   ClusterStatus,
+  CreateTaskConsensusEngineParameters,
+  RaftTimingOptions,
   SignedTaskResponse,
   TaskConsensusCallbacks,
+  TaskConsensusEngine,
   TaskConsensusEvents,
   TaskDescription,
+  TaskView,
 } from './taskConsensusTypes.js'

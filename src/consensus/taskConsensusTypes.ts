@@ -4,8 +4,11 @@
  * aggregation task, how a certificate is submitted, and what the leader does while it leads) and what the engine
  * reports (cluster status, events).
  */
-import type { Hex } from 'viem'
+import type { Address, Hex } from 'viem'
 import type { Certificate } from '../aggregation/index.js'
+import type { ChainClient } from '../chain/clients.js'
+import type { Logger } from '../core/logger.js'
+import type { Metrics } from '../core/metrics.js'
 import type { G1Point } from '../crypto/index.js'
 import type { Submission } from './consensusEntries.js'
 import type { MemberAddress } from './consensusState.js'
@@ -105,6 +108,22 @@ export type ClusterStatus = {
   }
 }
 
+/** One task as the cluster recorded it (`GET /consensus/v1/tasks/:index`). */
+export type TaskView = {
+  taskIndex: string
+  status: 'pending' | 'certified' | 'expired'
+  request: unknown
+  referenceBlock: string
+  quorumNumbers: number[]
+  thresholdPercentages: number[]
+  signers: Hex[]
+  digest: Hex | null
+  outcome: string | null
+  submission: Submission | null
+  createdAt: number
+  finishedAt: number | null
+}
+
 export type TaskConsensusEvents = {
   /** A task's certificate was recorded (on every member, as the entry applies). */
   certified: { taskIndex: bigint; digest: Hex | null; certificate: unknown }
@@ -114,4 +133,79 @@ export type TaskConsensusEvents = {
   expired: { taskIndex: bigint; outcome: string | null }
   /** This member's view of the leader changed. */
   leader: { leaderId: string | null; isLeader: boolean }
+}
+
+export type RaftTimingOptions = {
+  tickMs?: number | undefined
+  electionTicks?: number | undefined
+  heartbeatTicks?: number | undefined
+  /** Snapshot the state every this many applied entries (default 10,000). */
+  snapshotEntries?: number | undefined
+  snapshotCatchUpEntries?: number | undefined
+}
+
+export type CreateTaskConsensusEngineParameters<Request, Response, Signed extends SignedTaskResponse<Response>> = {
+  /** The operator's ECDSA key: its address is the member's id; it signs Raft batches and join requests. */
+  privateKey: Hex
+  /** The operator's BLS operator id. */
+  operatorId: Hex
+  client: ChainClient
+  registryCoordinator: Address
+  operatorStateRetriever: Address
+  /** Where BLS pubkey registrations are first looked for (the AVS deployment block). */
+  fromBlock?: bigint | undefined
+  /** Directory of the Raft write-ahead log and snapshots. */
+  raftDir: string
+  /** `host:port` of the Raft transport (gRPC); other members connect to it. Port 0 picks a free one. */
+  raftAddress: string
+  /** `host:port` of the member's HTTP API (join, responses, status, /metrics, /health, /ready). */
+  httpAddress: string
+  /** The HTTP URL other members use, when it differs from `http://<httpAddress>`. */
+  advertisedHttpUrl?: string | undefined
+  callbacks: TaskConsensusCallbacks<Request, Response, Signed>
+  logger: Logger
+  metrics?: Metrics | undefined
+  /** Join requests are accepted when signed over one of the last this many blocks (default 50). */
+  joinWindowBlocks?: number | undefined
+  /** Raft batches are accepted within this many milliseconds of their timestamp (default 60 s). */
+  batchWindowMs?: number | undefined
+  /** Finished tasks kept in the replicated state (default 1000). */
+  retainFinishedTasks?: number | undefined
+  raft?: RaftTimingOptions | undefined
+}
+
+export type TaskConsensusEngine<Request> = {
+  /** This member's id: the operator's checksummed address. */
+  readonly id: Address
+  /** The member's HTTP URL (after `start`). */
+  readonly httpBindingUrl: string
+  /** The member's Raft address (after `start`). */
+  readonly raftAddress: string
+  /** Opens the log and starts serving; with `bootstrap` a member with no state founds a one-member cluster. */
+  start(options?: { bootstrap?: boolean | undefined }): Promise<void>
+  /**
+   * Joins the cluster a member at `url` belongs to, signing the request over `latestBlock`; resolves once this
+   * member is a voter. A member that already holds cluster state only restarts. Starts the member if needed.
+   */
+  joinExistingCluster(url: string, latestBlock: bigint): Promise<void>
+  isLeader(): { isLeader: boolean; leaderId: string | null }
+  /** Resolves with the leader's id once one is known. */
+  waitForLeader(timeoutMs?: number): Promise<string>
+  /** On the leader: hands leadership to the next voter in the rotation; resolves with the new leader's id. */
+  triggerElection(): Promise<string>
+  /** On the leader: writes a task request to the log (a task index already known is ignored). */
+  sendTaskRequest(request: Request): Promise<void>
+  /** Whether the cluster knows the task (pending, finished, or pruned). */
+  knowsTask(taskIndex: bigint): boolean
+  /** The most recent task request in the log. */
+  lastTaskRequest(): Request | undefined
+  getMeta(key: string): unknown
+  /** On the leader: records a small fact in the log (the AVS's task cursor, for one). */
+  setMeta(key: string, value: unknown): Promise<void>
+  /** On the leader: tasks whose expiry block is reached expire. */
+  observeBlock(blockNumber: bigint): void
+  status(): ClusterStatus
+  task(taskIndex: bigint): TaskView | undefined
+  on<E extends keyof TaskConsensusEvents>(event: E, listener: (payload: TaskConsensusEvents[E]) => void): () => void
+  stop(): Promise<void>
 }
