@@ -125,7 +125,13 @@ export function createAvsTaskConsensus(
       return { transactionHash: receipt.transactionHash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed }
     } catch (error) {
       if (!(error instanceof ContractRevertedError)) throw error
-      if (error.errorName === 'TaskAlreadyResponded') return { alreadyResponded: true }
+      // A previous leader's transaction may have been mined between the check and this one.
+      if (
+        error.errorName === 'TaskAlreadyResponded' ||
+        BigInt(await getTaskResponseHash(client, taskManager, Number(taskIndex))) !== 0n
+      ) {
+        return { alreadyResponded: true }
+      }
       logger.error({ err: error, taskIndex }, 'respondToTask reverted; the certificate will not be resubmitted')
       return { failed: error.shortMessage }
     }
