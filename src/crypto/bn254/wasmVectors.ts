@@ -4,9 +4,9 @@
  * mcl-wasm's JavaScript wrapper copies every operand into wasm memory and back for each call, which costs more
  * than a G1 addition itself. For sums of thousands of points (aggregate signatures and keys) and for
  * multi-pairings, this file copies each chunk of points in once and runs the loop against wasm pointers, using the
- * C entry points `mclBnG1_add`, `mclBnG2_add` and `mclBn_millerLoopVec` that mcl-wasm's module exposes but does
- * not wrap. Should a future mcl-wasm stop exposing them, the functions fall back to the public API (same results,
- * slower).
+ * C entry points (`mclBnG1_setStr`, `mclBnG1_add`, `mclBnG2_add`, `mclBnG1_dbl`, `mclBnG2_dbl`,
+ * `mclBn_millerLoopVec`) that mcl-wasm's module exposes but does not wrap; multiScalarMul.ts uses them too. Should
+ * a future mcl-wasm stop exposing them, every function falls back to the public API (same results, slower).
  *
  * Points are processed in chunks so the copies stay well inside mcl's 1 MiB wasm stack.
  */
