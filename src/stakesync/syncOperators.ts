@@ -7,14 +7,8 @@ import type { Address } from 'viem'
 import { chunkOperatorsByGas } from './chunkOperatorsByGas.js'
 import { readOperatorStakes } from './readOperatorStakes.js'
 import { latestBlock } from './readQuorumStakes.js'
-import { sendWithRetries } from './sendWithRetries.js'
-import {
-  estimateUpdateGas,
-  readWithRetries,
-  type StakeSyncContext,
-  sendUpdate,
-  updateOperatorsCall,
-} from './stakeSyncContext.js'
+import { sendOperatorsChunk } from './sendOperatorsChunk.js'
+import { estimateUpdateGas, readWithRetries, type StakeSyncContext, updateOperatorsCall } from './stakeSyncContext.js'
 import type { SyncRoundReport, UpdateReport } from './syncReport.js'
 
 export type OperatorsRound = Pick<SyncRoundReport, 'blockNumber' | 'unregistered' | 'operatorChanges' | 'updates'>
@@ -73,23 +67,7 @@ export async function syncOperators(context: StakeSyncContext, operators: readon
   }
   for (const chunk of chunks) {
     if (context.signal?.aborted) break
-    const update = await sendWithRetries({
-      functionName: 'updateOperators',
-      attempts: context.attempts,
-      backoffMs: context.retryBackoffMs,
-      logger: context.logger,
-      metrics,
-      signal: context.signal,
-      prepare: async () => chunk,
-      beforeSend: async ({ attempt, operators: list }) =>
-        context.hooks.beforeSubmit?.({
-          functionName: 'updateOperators',
-          quorumNumber: undefined,
-          attempt,
-          operators: list,
-        }),
-      send: (list, gasEstimate) => sendUpdate(context, updateOperatorsCall(list), gasEstimate),
-    })
+    const update = await sendOperatorsChunk(context, chunk)
     if (update.outcome === 'sent') metrics.stakeSync.operatorsUpdated.set({ quorum: '' }, update.operators.length)
     updates.push(update)
   }

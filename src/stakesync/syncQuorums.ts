@@ -10,6 +10,7 @@ import { chunkOperatorsByGas } from './chunkOperatorsByGas.js'
 import { decideQuorumUpdate } from './decideQuorumUpdate.js'
 import { readBlockTimes } from './readBlockTimes.js'
 import { changedOperators, latestBlock, type QuorumStakes, readQuorumStakes } from './readQuorumStakes.js'
+import { sendOperatorsChunk } from './sendOperatorsChunk.js'
 import { sendWithRetries } from './sendWithRetries.js'
 import {
   estimateUpdateGas,
@@ -161,25 +162,7 @@ export async function syncQuorums(context: StakeSyncContext, quorumNumbers: read
   }
   for (const chunk of chunks) {
     if (context.signal?.aborted) break
-    updates.push(
-      await sendWithRetries({
-        functionName: 'updateOperators',
-        attempts: context.attempts,
-        backoffMs: context.retryBackoffMs,
-        logger: context.logger,
-        metrics,
-        signal: context.signal,
-        prepare: async () => chunk,
-        beforeSend: async ({ attempt, operators }) =>
-          context.hooks.beforeSubmit?.({
-            functionName: 'updateOperators',
-            quorumNumber: undefined,
-            attempt,
-            operators,
-          }),
-        send: (operators, gasEstimate) => sendUpdate(context, updateOperatorsCall(operators), gasEstimate),
-      }),
-    )
+    updates.push(await sendOperatorsChunk(context, chunk))
   }
   for (const report of quorums) {
     if (report.action !== 'updateOperators') continue
