@@ -302,6 +302,91 @@ export function createMetrics(parameters: { defaultMetrics?: boolean } = {}) {
         registers,
       }),
     },
+    logSync: {
+      headBlock: new Gauge({
+        name: 'avskit_log_sync_head_block',
+        help: 'Latest block number the Ethereum node reported, by log sync',
+        labelNames: ['sync'] as const,
+        registers,
+      }),
+      syncedBlock: new Gauge({
+        name: 'avskit_log_sync_synced_block',
+        help: 'Highest block whose logs are committed, by log sync',
+        labelNames: ['sync'] as const,
+        registers,
+      }),
+      logsTotal: new Counter({
+        name: 'avskit_log_sync_logs_total',
+        help: 'Logs fetched and committed, by log sync',
+        labelNames: ['sync'] as const,
+        registers,
+      }),
+      rangeBlocks: new Histogram({
+        name: 'avskit_log_sync_range_blocks',
+        help: 'Blocks per eth_getLogs request',
+        labelNames: ['sync'] as const,
+        buckets: [1, 10, 100, 1_000, 10_000, 100_000],
+        registers,
+      }),
+      rangeShrinksTotal: new Counter({
+        name: 'avskit_log_sync_range_shrinks_total',
+        help: "eth_getLogs ranges halved after the node refused them as too large",
+        labelNames: ['sync'] as const,
+        registers,
+      }),
+      reorgsTotal: new Counter({
+        name: 'avskit_log_sync_reorgs_total',
+        help: 'Reorganisations detected by the block-hash chain, by log sync',
+        labelNames: ['sync'] as const,
+        registers,
+      }),
+      rolledBackBlocksTotal: new Counter({
+        name: 'avskit_log_sync_rolled_back_blocks_total',
+        help: 'Blocks whose rows were rolled back after a reorganisation',
+        labelNames: ['sync'] as const,
+        registers,
+      }),
+    },
+    exporter: {
+      isWriter: new Gauge({
+        name: 'avskit_exporter_is_writer',
+        help: '1 while this exporter holds the writer lock and indexes, 0 while it only serves',
+        registers,
+      }),
+      ready: new Gauge({
+        name: 'avskit_exporter_ready',
+        help: '1 once the indexed data reached the chain head',
+        registers,
+      }),
+      rowsTotal: new Counter({
+        name: 'avskit_exporter_rows_total',
+        help: 'Rows indexed, by type (operator, validator, decided)',
+        labelNames: ['type'] as const,
+        registers,
+      }),
+      queriesTotal: new Counter({
+        name: 'avskit_exporter_queries_total',
+        help: '/query requests, by type and outcome (ok, error)',
+        labelNames: ['type', 'outcome'] as const,
+        registers,
+      }),
+      streamClients: new Gauge({
+        name: 'avskit_exporter_stream_clients',
+        help: 'Open /stream connections',
+        registers,
+      }),
+      streamMessagesTotal: new Counter({
+        name: 'avskit_exporter_stream_messages_total',
+        help: 'Messages published to /stream, by type',
+        labelNames: ['type'] as const,
+        registers,
+      }),
+      laggedDisconnectsTotal: new Counter({
+        name: 'avskit_exporter_lagged_disconnects_total',
+        help: '/stream clients disconnected because they fell behind',
+        registers,
+      }),
+    },
     service: {
       up: new Gauge({
         name: 'avskit_service_up',
