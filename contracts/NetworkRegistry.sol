@@ -44,6 +44,7 @@ contract NetworkRegistry {
     error ValidatorDoesNotExist(bytes publicKey);
     error CallerNotValidatorOwner(address caller);
     error OperatorIdsMismatch();
+    error PublicKeysSharesLengthMismatch();
 
     function registerOperator(bytes calldata publicKey, uint256 fee) external returns (uint64 id) {
         if (publicKey.length == 0) revert EmptyOperatorPublicKey();
@@ -66,12 +67,36 @@ contract NetworkRegistry {
     function registerValidator(bytes calldata publicKey, uint64[] calldata operatorIds, bytes calldata shares)
         external
     {
-        if (publicKey.length != VALIDATOR_PUBLIC_KEY_LENGTH) revert InvalidPublicKeyLength(publicKey.length);
+        _checkOperators(operatorIds);
+        _registerValidator(publicKey, operatorIds, shares);
+    }
+
+    /**
+     * @notice Registers validators run by the same operators in one transaction, one ValidatorAdded each (after
+     * ssv-network's bulkRegisterValidator, without its amount and Cluster arguments).
+     */
+    function bulkRegisterValidator(bytes[] calldata publicKeys, uint64[] calldata operatorIds, bytes[] calldata shares)
+        external
+    {
+        if (publicKeys.length != shares.length) revert PublicKeysSharesLengthMismatch();
+        _checkOperators(operatorIds);
+        for (uint256 i = 0; i < publicKeys.length; i++) {
+            _registerValidator(publicKeys[i], operatorIds, shares[i]);
+        }
+    }
+
+    function _checkOperators(uint64[] calldata operatorIds) internal view {
         if (operatorIds.length == 0) revert InvalidOperatorIdsLength();
         for (uint256 i = 0; i < operatorIds.length; i++) {
             if (i != 0 && operatorIds[i] <= operatorIds[i - 1]) revert UnsortedOperatorsList();
             if (!operators[operatorIds[i]].active) revert OperatorDoesNotExist(operatorIds[i]);
         }
+    }
+
+    function _registerValidator(bytes calldata publicKey, uint64[] calldata operatorIds, bytes calldata shares)
+        internal
+    {
+        if (publicKey.length != VALIDATOR_PUBLIC_KEY_LENGTH) revert InvalidPublicKeyLength(publicKey.length);
         bytes32 keyHash = keccak256(publicKey);
         if (validatorOwner[keyHash] != address(0)) revert ValidatorAlreadyExists(publicKey);
         validatorOwner[keyHash] = msg.sender;

@@ -77,6 +77,30 @@ describe('NetworkRegistry', () => {
     await expectRevert(simulate(bob, 'registerValidator', ['0x1234', [1n], '0x']), 'InvalidPublicKeyLength')
   })
 
+  test('bulk-registers validators over the same operators, one ValidatorAdded each', async () => {
+    const keys = [validatorKey(21), validatorKey(22), validatorKey(23)]
+    const shares = [toHex('s21'), toHex('s22'), toHex('s23')]
+    const events = await write(alice, 'bulkRegisterValidator', [keys, [1n, 3n], shares])
+    expect(events.map((event) => [event.eventName, event.args])).toEqual(
+      keys.map((publicKey, i) => [
+        'ValidatorAdded',
+        { owner: alice.account.address, operatorIds: [1n, 3n], publicKey, shares: shares[i] },
+      ]),
+    )
+    await expectRevert(
+      simulate(alice, 'bulkRegisterValidator', [[validatorKey(24)], [1n], []]),
+      'PublicKeysSharesLengthMismatch',
+    )
+    await expectRevert(
+      simulate(alice, 'bulkRegisterValidator', [[validatorKey(24), validatorKey(21)], [1n], ['0x', '0x']]),
+      'ValidatorAlreadyExists',
+    )
+    await expectRevert(
+      simulate(alice, 'bulkRegisterValidator', [[validatorKey(24)], [3n, 1n], ['0x']]),
+      'UnsortedOperatorsList',
+    )
+  })
+
   test('removes a validator only for its owner and its operator ids, emitting ValidatorRemoved', async () => {
     await expectRevert(simulate(alice, 'removeValidator', [validatorKey(1), [1n, 2n, 3n]]), 'CallerNotValidatorOwner')
     await expectRevert(simulate(bob, 'removeValidator', [validatorKey(1), [1n, 2n]]), 'OperatorIdsMismatch')
