@@ -6,7 +6,7 @@
  * keccak256(abi.encode(response)), which is what `respondToTask` hands to `checkSignatures`.
  */
 import { type Address, encodeAbiParameters, type Hex, keccak256, parseEventLogs, type TransactionReceipt } from 'viem'
-import { taskManagerAbi } from './artifacts/index.js'
+import { serviceManagerAbi, taskManagerAbi } from './artifacts/index.js'
 import type { ChainClient } from './clients.js'
 import { toChainError } from './errors.js'
 import { encodeQuorumNumbers } from './quorumNumbers.js'
@@ -158,5 +158,23 @@ export async function getTaskHash(
     })
   } catch (error) {
     throw toChainError(error, { functionName: 'allTaskHashes' })
+  }
+}
+
+/** The registry coordinator behind a task manager: `signatureChecker().registryCoordinator()`. */
+export async function getTaskManagerRegistryCoordinator(client: ChainClient, taskManager: Address): Promise<Address> {
+  try {
+    const signatureChecker = await client.readContract({
+      address: taskManager,
+      abi: taskManagerAbi,
+      functionName: 'signatureChecker',
+    })
+    return await client.readContract({
+      address: signatureChecker,
+      abi: serviceManagerAbi,
+      functionName: 'registryCoordinator',
+    })
+  } catch (error) {
+    throw toChainError(error, { functionName: 'signatureChecker().registryCoordinator()' })
   }
 }
