@@ -1,0 +1,82 @@
+/**
+ * How many blocks the next `eth_getLogs` asks for. Providers refuse ranges that are too wide or answers that are
+ * too big, and the density of logs varies by orders of magnitude along a chain, so no fixed range is right: this
+ * starts at `initial`, halves on every refusal (or goes straight to the range the provider names, when smaller),
+ * doubles while answers stay well under `targetLogs`, and halves without being asked when an answer comes back
+ * far over it (a dense stretch: smaller answers keep memory flat and the commit pipeline moving).
+ *
+ * A refusal of the `blocks` kind (the provider caps blocks per request whatever they hold) also lowers the
+ * ceiling, so the range does not grow back into the same refusal over and over. A `results` refusal does not: the
+ * same width is fine again once the logs thin out.
+ */
+import type { LogRangeRefusal } from './logRangeRefusal.js'
+
+export type LogRangePolicyParameters = {
+  /** Blocks in the first request (default 1000). */
+  initial?: number | undefined
+  /** Never fewer blocks than this (default 1). */
+  min?: number | undefined
+  /** Never more blocks than this (default 100 000). */
+  max?: number | undefined
+  /**
+   * Logs per answer the range aims at (default 5000): grow while answers hold under half of it, shrink when one
+   * holds over twice it. Infura and Alchemy refuse answers over 10 000 logs.
+   */
+  targetLogs?: number | undefined
+}
+
+export type LogRangePolicy = {
+  /** Blocks the next request should cover. */
+  readonly size: number
+  /** The highest size the policy may grow to (lowered by `blocks` refusals). */
+  readonly ceiling: number
+  /** After a successful answer of `logCount` logs for a request of `blocks` blocks. */
+  onSuccess(blocks: number, logCount: number): void
+  /** After the node refused a request of `blocks` blocks; returns false when the size cannot go lower. */
+  onRefused(blocks: number, refusal: LogRangeRefusal): boolean
+}
+
+/**
+ * @example
+ * const policy = createLogRangePolicy({ initial: 1000, targetLogs: 5000 })
+ * policy.onRefused(1000, { kind: 'results' }) // policy.size === 500
+ * policy.onSuccess(500, 10)                    // policy.size === 1000
+ */
+export function createLogRangePolicy(parameters: LogRangePolicyParameters = {}): LogRangePolicy {
+  const min = Math.max(1, Math.floor(parameters.min ?? 1))
+  let ceiling = Math.max(min, Math.floor(parameters.max ?? 100_000))
+  const targetLogs = Math.max(1, parameters.targetLogs ?? 5000)
+  let size = clamp(Math.floor(parameters.initial ?? 1000))
+
+  function clamp(value: number): number {
+    return Math.min(ceiling, Math.max(min, value))
+  }
+
+  return {
+    get size() {
+      return size
+    },
+    get ceiling() {
+      return ceiling
+    },
+    onSuccess(blocks, logCount) {
+      if (logCount > targetLogs * 2) {
+        size = clamp(Math.floor(blocks / 2))
+      } else if (logCount < targetLogs / 2 && blocks >= size) {
+        // Only a request of the full current size says the size is comfortable: a short range at the head of
+        // the chain proves nothing about wider ones.
+        size = clamp(size * 2)
+      }
+    },
+    onRefused(blocks, refusal) {
+      if (blocks <= min) return false
+      let next = Math.floor(blocks / 2)
+      if (refusal.suggestedBlocks !== undefined) next = Math.min(next, refusal.suggestedBlocks)
+      if (refusal.kind === 'blocks') {
+        ceiling = Math.max(min, Math.min(ceiling, blocks - 1, refusal.suggestedBlocks ?? Number.POSITIVE_INFINITY))
+      }
+      size = clamp(next)
+      return true
+    },
+  }
+}
