@@ -10,6 +10,7 @@ export {
   type NewAggregationTaskRow,
   signatureKey,
 } from './aggregationRepository.js'
+export type { ApplyExporterEventsReturnType } from './applyExporterEvents.js'
 export type {
   Database,
   DatabaseKind,
@@ -26,6 +27,35 @@ export {
   DatabaseMigrationError,
   describePostgresUrl,
 } from './databaseErrors.js'
+export {
+  checksumAddress,
+  type DecidedMessage,
+  decidedEnvelope,
+  decidedMessage,
+  decidedRole,
+  type ExporterDecidedRow,
+  type ExporterMessageType,
+  type ExporterOperatorRow,
+  type ExporterValidatorRow,
+  type OperatorMessage,
+  operatorEnvelope,
+  operatorMessage,
+  type RetractedItem,
+  type StreamEnvelope,
+  type ValidatorMessage,
+  validatorEnvelope,
+  validatorMessage,
+} from './exporterMessages.js'
+export {
+  createExporterRepository,
+  defaultKeptSyncBlocks,
+  type ExporterRepository,
+  type ExporterStreamRow,
+  type ExporterSyncBlock,
+  type ReadExporterStreamParameters,
+} from './exporterRepository.js'
+export { exporterStreamChannel } from './exporterStreamOutbox.js'
+export { ExporterWriteError } from './exporterWriteError.js'
 export { createKvRepository, type KvEntry, type KvRepository } from './kvRepository.js'
 export { migrationsFolder, migrationsSchema, migrationsTable } from './migrateDatabase.js'
 export { type OpenDatabaseErrorType, type OpenDatabaseParameters, openDatabase } from './openDatabase.js'
@@ -39,4 +69,5 @@ export {
   type PoolOperatorRow,
   type PoolRepository,
 } from './poolRepository.js'
+export type { RollbackExporterReturnType } from './rollbackExporter.js'
 export * as schema from './schema/index.js'

@@ -11,5 +11,6 @@
  */
 
 export * from './aggregation.js'
+export * from './exporter.js'
 export * from './kv.js'
 export * from './pool.js'
