@@ -20,10 +20,14 @@ import { type DevnetConsensus, type DevnetConsensusParameters, startDevnetConsen
 import { type DevnetPool, type DevnetPoolParameters, startDevnetPool } from './startDevnetPool.js'
 import { type DevnetStakeSyncParameters, startDevnetStakeSync } from './startDevnetStakeSync.js'
 import { type DevnetTasksParameters, devnetTaskAggregation, startDevnetTaskTraffic } from './startDevnetTasks.js'
+import { seedNetworkRegistry } from './seedNetworkRegistry.js'
 import { type DevnetSummary, readDevnetSummary, writeDevnetSummary } from './summary.js'
 
 /** anvil's first dev account (mnemonic "test test … junk"): a public key, only ever used on the local chain. */
 export const devnetOwnerKey = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80' as const
+
+/** The distributed-validator network the devnet registers on its NetworkRegistry for the exporter to index. */
+export const devnetRegistrySeed = { operators: 8, validators: 16 } as const
 
 export type StartDevnetParameters = {
   dataDir: string
@@ -205,6 +209,14 @@ async function setUpNetwork(
     logger,
     setBalance: (address, value) => testActions.setBalance({ address, value }),
   })
+  await seedNetworkRegistry({
+    sender: owner,
+    networkRegistry: contracts.networkRegistry,
+    operators: devnetRegistrySeed.operators,
+    validators: devnetRegistrySeed.validators,
+    validatorsPerTransaction: 4,
+  })
+  logger.info(devnetRegistrySeed, 'network registry seeded')
   return {
     chainId: client.chain.id,
     rpcUrl: parameters.rpcUrl,
