@@ -70,6 +70,25 @@ describe('createLogRangePolicy', () => {
     expect(results.size).toBe(4000)
   })
 
+  test('settles on a block cap it is not told in a few refusals, by bisection', () => {
+    for (const cap of [1, 30, 1000, 2048, 9999]) {
+      const policy = createLogRangePolicy({ initial: 100_000, max: 100_000 })
+      let refusals = 0
+      for (let request = 0; request < 60; request++) {
+        const blocks = policy.size
+        if (blocks > cap) {
+          refusals++
+          policy.onRefused(blocks, { kind: 'blocks' })
+        } else {
+          policy.onSuccess(blocks, 0)
+        }
+      }
+      expect(policy.size).toBe(cap)
+      // Halving down to the cap, then bisecting up to it: logarithmic, not one refusal per block of distance.
+      expect(refusals).toBeLessThanOrEqual(Math.ceil(Math.log2(100_000)) + 2)
+    }
+  })
+
   test('a named limit becomes the ceiling', () => {
     const policy = createLogRangePolicy({ initial: 10_000, targetLogs: 100 })
     policy.onRefused(10_000, { kind: 'blocks', suggestedBlocks: 3000 })

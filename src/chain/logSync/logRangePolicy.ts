@@ -5,9 +5,10 @@
  * doubles while answers stay well under `targetLogs`, and halves without being asked when an answer comes back
  * far over it (a dense stretch: smaller answers keep memory flat and the commit pipeline moving).
  *
- * A refusal of the `blocks` kind (the provider caps blocks per request whatever they hold) also lowers the
- * ceiling, so the range does not grow back into the same refusal over and over. A `results` refusal does not: the
- * same width is fine again once the logs thin out.
+ * A refusal of the `blocks` kind (the provider caps blocks per request whatever they hold) is remembered: the
+ * range never asks for that width again, and grows back by bisecting between the widest accepted and the
+ * narrowest refused width, so it settles on the provider's cap in a few requests instead of bouncing off it. A
+ * `results` refusal is not remembered: the same width is fine again once the logs thin out.
  */
 import type { LogRangeRefusal } from './logRangeRefusal.js'
 
@@ -44,37 +45,42 @@ export type LogRangePolicy = {
  */
 export function createLogRangePolicy(parameters: LogRangePolicyParameters = {}): LogRangePolicy {
   const min = Math.max(1, Math.floor(parameters.min ?? 1))
-  let ceiling = Math.max(min, Math.floor(parameters.max ?? 100_000))
+  const max = Math.max(min, Math.floor(parameters.max ?? 100_000))
   const targetLogs = Math.max(1, parameters.targetLogs ?? 5000)
+  /** The narrowest width refused for its block count, and the widest ever accepted. */
+  let refusedWidth = Number.POSITIVE_INFINITY
+  let acceptedWidth = 0
+  const ceiling = () => Math.max(min, Math.min(max, refusedWidth - 1))
+  const clamp = (value: number) => Math.min(ceiling(), Math.max(min, value))
   let size = clamp(Math.floor(parameters.initial ?? 1000))
-
-  function clamp(value: number): number {
-    return Math.min(ceiling, Math.max(min, value))
-  }
 
   return {
     get size() {
       return size
     },
     get ceiling() {
-      return ceiling
+      return ceiling()
     },
     onSuccess(blocks, logCount) {
+      acceptedWidth = Math.max(acceptedWidth, blocks)
       if (logCount > targetLogs * 2) {
         size = clamp(Math.floor(blocks / 2))
       } else if (logCount < targetLogs / 2 && blocks >= size) {
         // Only a request of the full current size says the size is comfortable: a short range at the head of
-        // the chain proves nothing about wider ones.
-        size = clamp(size * 2)
+        // the chain proves nothing about wider ones. Near a known cap, bisect towards it.
+        const doubled = size * 2
+        size = clamp(doubled < refusedWidth ? doubled : Math.floor((acceptedWidth + refusedWidth) / 2))
       }
     },
     onRefused(blocks, refusal) {
       if (blocks <= min) return false
       let next = Math.floor(blocks / 2)
-      if (refusal.suggestedBlocks !== undefined) next = Math.min(next, refusal.suggestedBlocks)
       if (refusal.kind === 'blocks') {
-        ceiling = Math.max(min, Math.min(ceiling, blocks - 1, refusal.suggestedBlocks ?? Number.POSITIVE_INFINITY))
+        refusedWidth = Math.min(refusedWidth, blocks, (refusal.suggestedBlocks ?? Number.POSITIVE_INFINITY) + 1)
+        // A narrower width the provider already accepted is still good, whatever the logs: it caps blocks only.
+        if (acceptedWidth < blocks) next = Math.max(next, acceptedWidth)
       }
+      if (refusal.suggestedBlocks !== undefined) next = Math.min(next, refusal.suggestedBlocks)
       size = clamp(next)
       return true
     },

@@ -1,0 +1,130 @@
+/**
+ * Fetches one `LogBatch`: the logs of a block range and the headers that vouch for them, fetched side by side
+ * and checked against each other, because the node may switch chains between (or during) the two requests.
+ *
+ * - Backfill carries the header of the range's last block (the checkpoint) and re-reads the previous checkpoint:
+ *   if that is no longer canonical, the chain was reorganised under the committed data (`{ kind: 'reorg' }`).
+ *   Logs of the last block must carry its hash.
+ * - Live carries every block's header: the first must link to `parent` by `parentHash` (else `reorg`), each to
+ *   the one before, and every log must carry its block's hash.
+ *
+ * A check that fails without meaning a reorganisation of committed data (a block missing, a log from another
+ * fork) throws `ChainMovedError`: the caller reads the head again and refetches. Range refusals shrink the range
+ * through the policy and try again at once; any other error is the caller's to retry.
+ */
+import { BaseError } from '../../core/errors.js'
+import type { JsonRpcClient } from './jsonRpcClient.js'
+import type { LogRangePolicy } from './logRangePolicy.js'
+import { classifyLogRangeRefusal, type LogRangeRefusal } from './logRangeRefusal.js'
+import { rpcGetBlockHeaders } from './rpcBlocks.js'
+import { type LogFilter, rpcGetLogs } from './rpcGetLogs.js'
+import type { BlockRef, LogBatch, LogRecord } from './types.js'
+
+/** The node's chain changed while a batch was fetched; fetching again fixes it. */
+export class ChainMovedError extends BaseError {
+  override name = 'ChainMovedError'
+  readonly retryable = true
+}
+
+export type FetchLogBatchParameters = {
+  client: JsonRpcClient
+  filter: LogFilter
+  policy: LogRangePolicy
+  fromBlock: bigint
+  /** The highest block the batch may reach. */
+  toBlock: bigint
+  mode: 'backfill' | 'live'
+  /** Backfill: the previous checkpoint, if any. Live: the remembered header of `fromBlock - 1`, if any. */
+  parent: BlockRef | undefined
+  /** Blocks per batch at most, whatever the policy allows (live batches fetch every header). */
+  maxBlocks?: number | undefined
+  signal?: AbortSignal | undefined
+  /** Called for every `eth_getLogs` sent, with its width. */
+  onRequest?: ((blocks: number) => void) | undefined
+  /** Called when the node refused a width and the policy shrank it. */
+  onRefused?: ((blocks: number, refusal: LogRangeRefusal, error: unknown) => void) | undefined
+}
+
+export type FetchLogBatchResult = { kind: 'batch'; batch: LogBatch } | { kind: 'reorg' }
+
+export async function fetchLogBatch(parameters: FetchLogBatchParameters): Promise<FetchLogBatchResult> {
+  const { policy, fromBlock, toBlock } = parameters
+  const available = Number(toBlock - fromBlock + 1n)
+  for (;;) {
+    const blocks = Math.min(policy.size, parameters.maxBlocks ?? available, available)
+    const end = fromBlock + BigInt(blocks) - 1n
+    const attempt = parameters.mode === 'live' ? fetchLive(parameters, end) : fetchBackfill(parameters, end)
+    parameters.onRequest?.(blocks)
+    const outcome = await attempt
+    if (!('refused' in outcome)) {
+      if (outcome.kind === 'batch') policy.onSuccess(blocks, outcome.batch.logs.length)
+      return outcome
+    }
+    const refusal = classifyLogRangeRefusal(outcome.refused)
+    if (!refusal || !policy.onRefused(blocks, refusal)) throw outcome.refused
+    parameters.onRefused?.(blocks, refusal, outcome.refused)
+  }
+}
+
+type AttemptOutcome = FetchLogBatchResult | { refused: unknown }
+
+/** `eth_getLogs` that never rejects, so it can run beside the header requests and its error be classified. */
+function getLogsSettled(parameters: FetchLogBatchParameters, end: bigint) {
+  return rpcGetLogs(parameters.client, {
+    ...parameters.filter,
+    fromBlock: parameters.fromBlock,
+    toBlock: end,
+    signal: parameters.signal,
+  }).then(
+    (logs) => ({ logs }),
+    (error: unknown) => ({ error }),
+  )
+}
+
+async function fetchBackfill(parameters: FetchLogBatchParameters, end: bigint): Promise<AttemptOutcome> {
+  const { parent } = parameters
+  const logsPromise = getLogsSettled(parameters, end)
+  const numbers = parent ? [end, parent.number] : [end]
+  const [header, canonicalParent] = await rpcGetBlockHeaders(parameters.client, numbers, parameters.signal)
+  const result = await logsPromise
+  if ('error' in result) return { refused: result.error }
+  if (!header) throw new ChainMovedError(`Block ${end} is gone from the node (its chain is shorter now).`)
+  if (parent && canonicalParent?.hash !== parent.hash) return { kind: 'reorg' }
+  const { logs } = result
+  // Logs are in chain order: the last block's logs are at the end.
+  for (let i = logs.length - 1; i >= 0 && logs[i]!.blockNumber === end; i--) {
+    if (logs[i]!.blockHash !== header.hash) throw movedLog(logs[i]!, header)
+  }
+  return { kind: 'batch', batch: { fromBlock: parameters.fromBlock, toBlock: end, logs, blocks: [header] } }
+}
+
+async function fetchLive(parameters: FetchLogBatchParameters, end: bigint): Promise<AttemptOutcome> {
+  const { fromBlock, parent } = parameters
+  const logsPromise = getLogsSettled(parameters, end)
+  const numbers: bigint[] = []
+  for (let number = fromBlock; number <= end; number++) numbers.push(number)
+  const fetched = await rpcGetBlockHeaders(parameters.client, numbers, parameters.signal)
+  const result = await logsPromise
+  if ('error' in result) return { refused: result.error }
+  const headers: BlockRef[] = []
+  for (const [i, header] of fetched.entries()) {
+    if (!header) throw new ChainMovedError(`Block ${numbers[i]} is gone from the node (its chain is shorter now).`)
+    const previous = i === 0 ? parent : headers[i - 1]
+    if (previous && header.parentHash !== previous.hash) {
+      if (i === 0) return { kind: 'reorg' }
+      throw new ChainMovedError(`Block ${header.number} does not extend the block fetched before it.`)
+    }
+    headers.push(header)
+  }
+  for (const log of result.logs) {
+    const header = headers[Number(log.blockNumber - fromBlock)]
+    if (!header || log.blockHash !== header.hash) throw movedLog(log, header)
+  }
+  return { kind: 'batch', batch: { fromBlock, toBlock: end, logs: result.logs, blocks: headers } }
+}
+
+function movedLog(log: LogRecord, header: BlockRef | undefined): ChainMovedError {
+  return new ChainMovedError(
+    `A log of block ${log.blockNumber} carries hash ${log.blockHash}, the block's header ${header?.hash ?? 'none'}.`,
+  )
+}

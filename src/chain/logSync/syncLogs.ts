@@ -1,0 +1,354 @@
+/**
+ * Log sync: keeps a `LogSyncTarget` equal to the logs of a filter on the node's canonical chain, up to
+ * `head − confirmations`, across restarts and reorganisations. It knows blocks and logs, nothing of what the
+ * target makes of them (the exporter's tables, an event-triggered job's queue).
+ *
+ * 1. Resume: the target's remembered headers say where it stopped (the last one is the checkpoint); a fresh
+ *    target starts at `fromBlock`.
+ * 2. Backfill, while more than `maxLiveBlocks` behind: adaptive `eth_getLogs` ranges (see `logRangePolicy.ts`),
+ *    pipelined: the next range is fetched while the target commits the previous one; commits stay in order,
+ *    one at a time. Each batch carries its last block's header, checked against the logs of that block.
+ * 3. Follow the head: every `pollingInterval` (or at once on a `newHeads` notification when `wsUrl` is given;
+ *    polling keeps going, ten times slower, as a safety net), read the head and the node's header at the
+ *    checkpoint's height in one round trip; fetch new blocks with every header, linked by `parentHash` to the
+ *    last remembered one.
+ * 4. Reorganisation (a remembered header no longer canonical, or a new block that does not link): walk back
+ *    through the remembered headers to the newest the node still has, `target.rollback(ancestor)`, continue from
+ *    there. Counted in `avskit_log_sync_reorgs_total`, logged at warn.
+ *
+ * Errors: a target error (commit, rollback, loadBlocks) ends the sync and rejects its promise: the service
+ * decides (its database is down, say). Node errors never do: they are retried with backoff and logged once per
+ * streak, and the cursor never moves past a range that was not committed.
+ *
+ * Abort: RPC requests in flight are abandoned; a commit in flight is awaited (never left half done: the target
+ * commits each batch in one transaction); then the promise resolves.
+ *
+ * Confirmations default to 0: right for a devnet (anvil mines on demand and only reorganises when told to), and
+ * reorganisations are handled anyway. On a public chain a few blocks (or the finality depth) keep the target from
+ * indexing then retracting short-lived forks.
+ */
+import type { Hex } from 'viem'
+import { InvalidInputError } from '../../core/errors.js'
+import type { Logger } from '../../core/logger.js'
+import type { Metrics } from '../../core/metrics.js'
+import { sleep } from '../../core/sleep.js'
+import { fetchLogBatch } from './fetchLogBatch.js'
+import { createJsonRpcClient } from './jsonRpcClient.js'
+import { createLogRangePolicy, type LogRangePolicyParameters } from './logRangePolicy.js'
+import { createRememberedHeaders, findCommonAncestor } from './rememberedHeaders.js'
+import { createRetryStreak } from './retryStreak.js'
+import { parseBlockRef } from './rpcBlocks.js'
+import { type LogFilter, toQuantity } from './rpcGetLogs.js'
+import type { BlockRef, LogBatch, LogSyncTarget } from './types.js'
+import { createWakeup } from './wakeup.js'
+import { watchNewHeads } from './watchNewHeads.js'
+
+export type LogSyncStatus = {
+  /** The latest block the node reported; `undefined` before its first answer. */
+  headBlock: bigint | undefined
+  /** The highest block whose logs the target committed (`fromBlock − 1` before the first commit). */
+  syncedBlock: bigint
+  /** True once the target reached `head − confirmations`; stays true while following the head. */
+  caughtUp: boolean
+}
+
+export type SyncLogsParameters = {
+  /** Names this sync in metrics (`sync` label) and logs. */
+  name: string
+  /** HTTP JSON-RPC URL; credentials in it never reach logs or errors. */
+  rpcUrl: string
+  /** WebSocket URL for `newHeads`, to react to new blocks without waiting for the next poll. */
+  wsUrl?: string | undefined
+  /** Contracts and event selectors to index; an empty list matches any. */
+  filter: LogFilter
+  /** First block to index on a fresh target. */
+  fromBlock: bigint
+  /** Blocks to stay behind the head (default 0, see the module notes). */
+  confirmations?: number | undefined
+  /** Milliseconds between head polls (default 1000). */
+  pollingInterval?: number | undefined
+  target: LogSyncTarget
+  /** Stops the sync; the promise resolves once the commit in flight (if any) has finished. */
+  signal: AbortSignal
+  logger: Logger
+  metrics?: Pick<Metrics, 'logSync' | 'chain'> | undefined
+  /** `eth_getLogs` range policy: initial, min, max blocks and target logs per request. */
+  range?: LogRangePolicyParameters | undefined
+  /** Further behind the head than this, sync backfills (sparse headers); closer, it fetches every header. Default 100. */
+  maxLiveBlocks?: number | undefined
+  /** Headers kept in memory for reorganisation detection (default 1024). */
+  maxRememberedBlocks?: number | undefined
+  /** Milliseconds one JSON-RPC exchange may take (default 30 000). */
+  requestTimeout?: number | undefined
+  /** Largest JSON-RPC response accepted, in bytes (default 256 MiB); a larger `eth_getLogs` halves the range. */
+  maxResponseBytes?: number | undefined
+  /** Called after every change of status (commit, rollback, new head). */
+  onStatus?: ((status: LogSyncStatus) => void) | undefined
+  /** Called once, when the target first reaches the head. */
+  onCaughtUp?: (() => void) | undefined
+}
+
+/** An error of the target, which ends the sync (unlike node errors, which are retried). */
+class TargetFailure extends Error {}
+
+const progressIntervalMs = 10_000
+
+/**
+ * Runs until `signal` aborts (resolves) or the target fails (rejects with its error).
+ *
+ * @example
+ * await syncLogs({
+ *   name: 'exporter', rpcUrl, filter: { addresses: [registry], topic0s: [topic0(operatorAdded)] },
+ *   fromBlock: 0n, target, signal: shutdown.signal, logger, metrics,
+ * })
+ */
+export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
+  validate(parameters)
+  const { name, target, logger, signal } = parameters
+  if (signal.aborted) return
+  const labels = { sync: name }
+  const metrics = parameters.metrics?.logSync
+  const confirmations = BigInt(parameters.confirmations ?? 0)
+  const pollingInterval = parameters.pollingInterval ?? 1000
+  const maxLiveBlocks = parameters.maxLiveBlocks ?? 100
+  const floor = parameters.fromBlock - 1n
+
+  // Aborted with the caller's signal, and when the sync ends for any reason: stops requests and the watcher.
+  const inner = new AbortController()
+  const forwardAbort = () => inner.abort(signal.reason)
+  signal.addEventListener('abort', forwardAbort, { once: true })
+
+  const client = createJsonRpcClient({
+    url: parameters.rpcUrl,
+    timeout: parameters.requestTimeout,
+    maxResponseBytes: parameters.maxResponseBytes,
+    metrics: parameters.metrics,
+  })
+  const policy = createLogRangePolicy(parameters.range)
+  const streak = createRetryStreak({ logger, what: `log sync ${name}: the node` })
+  const wakeup = createWakeup()
+  const watch = parameters.wsUrl
+    ? watchNewHeads({ url: parameters.wsUrl, signal: inner.signal, logger, onHead: () => wakeup.wake() })
+    : undefined
+
+  const status: LogSyncStatus = { headBlock: undefined, syncedBlock: floor, caughtUp: false }
+  const emitStatus = () => parameters.onStatus?.({ ...status })
+  let remembered = createRememberedHeaders([], parameters.maxRememberedBlocks)
+  let progress = { at: Date.now(), block: floor, logs: 0 }
+
+  async function callTarget<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (error) {
+      throw new TargetFailure('target failed', { cause: error })
+    }
+  }
+
+  function setSynced(block: bigint) {
+    status.syncedBlock = block
+    metrics?.syncedBlock.set(labels, Number(block))
+  }
+
+  function markCaughtUp() {
+    if (status.caughtUp) return
+    status.caughtUp = true
+    logger.info({ sync: name, syncedBlock: status.syncedBlock, headBlock: status.headBlock }, 'log sync caught up')
+    emitStatus()
+    parameters.onCaughtUp?.()
+  }
+
+  async function commit(batch: LogBatch) {
+    await callTarget(() => target.commit(batch))
+    setSynced(batch.toBlock)
+    remembered.push(batch.blocks)
+    metrics?.logsTotal.inc(labels, batch.logs.length)
+    progress.logs += batch.logs.length
+    emitStatus()
+    const now = Date.now()
+    if (!status.caughtUp && now - progress.at >= progressIntervalMs) {
+      const seconds = (now - progress.at) / 1000
+      logger.info(
+        {
+          sync: name,
+          syncedBlock: batch.toBlock,
+          headBlock: status.headBlock,
+          blocksPerSecond: Math.round(Number(batch.toBlock - progress.block) / seconds),
+          logsPerSecond: Math.round(progress.logs / seconds),
+        },
+        'backfilling logs',
+      )
+      progress = { at: now, block: batch.toBlock, logs: 0 }
+    }
+  }
+
+  async function rollBack(reason: string) {
+    metrics?.reorgsTotal.inc(labels)
+    const ancestor = await findCommonAncestor(client, remembered.newestFirst(), inner.signal)
+    const resumeAfter = ancestor && ancestor.number > floor ? ancestor.number : floor
+    const rolledBack = status.syncedBlock > resumeAfter ? status.syncedBlock - resumeAfter : 0n
+    logger.warn(
+      { sync: name, reason, ancestor: ancestor?.number, ancestorHash: ancestor?.hash, rolledBackBlocks: rolledBack },
+      ancestor
+        ? 'chain reorganised: rolling back to the common ancestor'
+        : 'chain reorganised: rolling back everything',
+    )
+    await callTarget(() => target.rollback(ancestor))
+    remembered.truncateAfter(ancestor)
+    setSynced(resumeAfter)
+    metrics?.rolledBackBlocksTotal.inc(labels, Number(rolledBack))
+    emitStatus()
+  }
+
+  /** The head, and whether the remembered checkpoint is still the node's block at its height. */
+  async function readHead(): Promise<{ head: bigint; checkpointCanonical: boolean }> {
+    const last = remembered.last
+    const calls: { method: string; params: unknown[] }[] = [{ method: 'eth_blockNumber', params: [] }]
+    if (last) calls.push({ method: 'eth_getBlockByNumber', params: [toQuantity(last.number), false] })
+    const [headHex, rawHeader] = await client.batch<unknown>(calls, { signal: inner.signal })
+    const head = BigInt(headHex as Hex)
+    status.headBlock = head
+    metrics?.headBlock.set(labels, Number(head))
+    if (!last) return { head, checkpointCanonical: true }
+    const header = parseBlockRef(rawHeader)
+    // A missing checkpoint block counts only when the head agrees the chain is now shorter (not a lagging node).
+    const canonical = header ? header.hash === last.hash : head >= last.number
+    return { head, checkpointCanonical: canonical }
+  }
+
+  async function backfill(to: bigint) {
+    let from = status.syncedBlock + 1n
+    let parent: BlockRef | undefined = remembered.last
+    let pending: Promise<void> | undefined
+    if (to - from > 10_000n) logger.info({ sync: name, fromBlock: from, toBlock: to }, 'backfilling logs')
+    try {
+      while (from <= to && !inner.signal.aborted) {
+        const fetching = fetchLogBatch({ ...fetchParameters('backfill', from, to), parent })
+        // A failing commit rejects at once, without waiting for the fetch beside it.
+        const [result] = await Promise.all([fetching, pending])
+        pending = undefined
+        if (result.kind === 'reorg') return rollBack(`block ${parent?.number} is no longer canonical`)
+        const { batch } = result
+        pending = commit(batch)
+        pending.catch(() => {})
+        parent = batch.blocks[batch.blocks.length - 1]
+        from = batch.toBlock + 1n
+      }
+    } finally {
+      if (pending) await pending
+    }
+  }
+
+  /** Fetches and commits the next blocks with every header; true when that reached `to`. */
+  async function followHead(to: bigint): Promise<boolean> {
+    const from = status.syncedBlock + 1n
+    const last = remembered.last
+    const parent = last && last.number === from - 1n ? last : undefined
+    const result = await fetchLogBatch({ ...fetchParameters('live', from, to), parent, maxBlocks: maxLiveBlocks })
+    if (result.kind === 'reorg') {
+      await rollBack(`block ${from} does not extend block ${from - 1n}`)
+      return false
+    }
+    await commit(result.batch)
+    return result.batch.toBlock >= to
+  }
+
+  function fetchParameters(mode: 'backfill' | 'live', fromBlock: bigint, toBlock: bigint) {
+    return {
+      client,
+      filter: parameters.filter,
+      policy,
+      mode,
+      fromBlock,
+      toBlock,
+      signal: inner.signal,
+      onRequest: (blocks: number) => metrics?.rangeBlocks.observe(labels, blocks),
+      onRefused: (blocks: number, _refusal: unknown, error: unknown) => {
+        metrics?.rangeShrinksTotal.inc(labels)
+        logger.debug({ sync: name, blocks, nextBlocks: policy.size, err: error }, 'eth_getLogs range refused; halving')
+      },
+    }
+  }
+
+  /** One round: returns true when there is nothing to do until the next block. */
+  async function step(): Promise<boolean> {
+    const { head, checkpointCanonical } = await readHead()
+    if (!checkpointCanonical) {
+      await rollBack(`block ${remembered.last?.number} is no longer canonical`)
+      return false
+    }
+    const safe = head - confirmations
+    if (safe <= status.syncedBlock) {
+      markCaughtUp()
+      return true
+    }
+    if (safe - status.syncedBlock > BigInt(maxLiveBlocks)) {
+      await backfill(safe)
+      return false
+    }
+    const reached = await followHead(safe)
+    if (reached) markCaughtUp()
+    return reached
+  }
+
+  try {
+    const loaded = await callTarget(() => target.loadBlocks())
+    remembered = createRememberedHeaders(loaded, parameters.maxRememberedBlocks)
+    const checkpoint = remembered.last?.number
+    setSynced(checkpoint !== undefined && checkpoint > floor ? checkpoint : floor)
+    progress = { at: Date.now(), block: status.syncedBlock, logs: 0 }
+    logger.info(
+      { sync: name, resumeAfter: status.syncedBlock, rememberedBlocks: remembered.size, rpcUrl: client.displayUrl },
+      checkpoint === undefined ? 'log sync starting' : 'log sync resuming',
+    )
+    emitStatus()
+    while (!signal.aborted) {
+      let idle: boolean
+      try {
+        idle = await step()
+        streak.succeeded()
+      } catch (error) {
+        if (error instanceof TargetFailure) throw error.cause
+        if (signal.aborted) break
+        await sleep(streak.failed(error, { sync: name, syncedBlock: status.syncedBlock }), signal)
+        continue
+      }
+      if (idle) await wakeup.wait(watch?.subscribed ? pollingInterval * 10 : pollingInterval, signal)
+    }
+  } catch (error) {
+    throw error instanceof TargetFailure ? error.cause : error
+  } finally {
+    signal.removeEventListener('abort', forwardAbort)
+    inner.abort()
+    await watch?.stopped
+  }
+}
+
+function validate(parameters: SyncLogsParameters) {
+  const { name, fromBlock, confirmations, pollingInterval, wsUrl, maxLiveBlocks } = parameters
+  if (!name) throw new InvalidInputError('Log sync needs a name (it labels its metrics and logs).')
+  if (fromBlock < 0n) throw new InvalidInputError(`fromBlock must be 0 or more, got ${fromBlock}.`)
+  if (confirmations !== undefined && (!Number.isInteger(confirmations) || confirmations < 0)) {
+    throw new InvalidInputError(`confirmations must be a whole number of blocks ≥ 0, got ${confirmations}.`)
+  }
+  if (pollingInterval !== undefined && !(pollingInterval > 0)) {
+    throw new InvalidInputError(`pollingInterval must be a positive number of milliseconds, got ${pollingInterval}.`)
+  }
+  if (maxLiveBlocks !== undefined && !(Number.isInteger(maxLiveBlocks) && maxLiveBlocks >= 1)) {
+    throw new InvalidInputError(`maxLiveBlocks must be a whole number ≥ 1, got ${maxLiveBlocks}.`)
+  }
+  for (const [what, url, protocols] of [
+    ['rpcUrl', parameters.rpcUrl, ['http:', 'https:']],
+    ['wsUrl', wsUrl, ['ws:', 'wss:']],
+  ] as const) {
+    if (url === undefined) continue
+    let protocol: string | undefined
+    try {
+      protocol = new URL(url).protocol
+    } catch {}
+    if (!protocol || !(protocols as readonly string[]).includes(protocol)) {
+      throw new InvalidInputError(`${what} must be a ${protocols.join(' or ')} URL.`, {
+        details: `got ${url}`,
+      })
+    }
+  }
+}
