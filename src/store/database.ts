@@ -29,6 +29,12 @@ export type QueryResult<row> = {
   rowCount: number
 }
 
+/**
+ * What a `listen` handler receives: a notification's payload, or word that the listening connection was lost and
+ * is back, so notifications sent meanwhile are gone: re-read whatever the notifications announce.
+ */
+export type DatabaseNotification = { kind: 'notification'; payload: string } | { kind: 'reconnected' }
+
 export type Database = {
   readonly kind: DatabaseKind
   /** `PGlite in <folder>`, `PGlite in memory` or `PostgreSQL at <url without credentials>`. */
@@ -53,6 +59,13 @@ export type Database = {
   tryAdvisoryLock(key: bigint): Promise<boolean>
   /** Releases a lock taken with `tryAdvisoryLock`; false when this handle did not hold it. */
   advisoryUnlock(key: bigint): Promise<boolean>
+  /**
+   * Subscribes `handler` to `LISTEN channel` (a plain lower-case identifier); resolves once listening, to the
+   * function that unsubscribes. Notifications arrive after the sender's commit. On Postgres all channels share one
+   * dedicated connection outside the pool; when it drops it is reopened (with backoff) and every channel listened
+   * to again, then each handler gets `{ kind: 'reconnected' }`. On PGlite notifications are in-process.
+   */
+  listen(channel: string, handler: (notification: DatabaseNotification) => void): Promise<() => Promise<void>>
   /** Releases locks, ends connections, and (PGlite) flushes and closes its files. Idempotent. */
   close(): Promise<void>
   readonly closed: boolean

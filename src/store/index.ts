@@ -14,6 +14,7 @@ export type { ApplyExporterEventsReturnType } from './applyExporterEvents.js'
 export type {
   Database,
   DatabaseKind,
+  DatabaseNotification,
   DatabaseSchema,
   DrizzleDatabase,
   DrizzleExecutor,
@@ -56,6 +57,7 @@ export {
 } from './exporterRepository.js'
 export { exporterStreamChannel } from './exporterStreamOutbox.js'
 export { ExporterWriteError } from './exporterWriteError.js'
+export { assertFencingToken, FencedWriterError, takeFencingToken } from './fencingToken.js'
 export { createKvRepository, type KvEntry, type KvRepository } from './kvRepository.js'
 export { migrationsFolder, migrationsSchema, migrationsTable } from './migrateDatabase.js'
 export { type OpenDatabaseErrorType, type OpenDatabaseParameters, openDatabase } from './openDatabase.js'

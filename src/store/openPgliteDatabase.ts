@@ -9,6 +9,7 @@ import { BaseError } from '../core/errors.js'
 import type { Database, DrizzleDatabase, StoreLogger } from './database.js'
 import { lockDataFolder } from './dataDirLock.js'
 import { migratePgliteDatabase } from './migrateDatabase.js'
+import { assertChannelName } from './postgresListener.js'
 import * as schema from './schema/index.js'
 
 export type OpenPgliteDatabaseParameters = {
@@ -87,6 +88,14 @@ export async function openPgliteDatabase(parameters: OpenPgliteDatabaseParameter
     },
     async advisoryUnlock() {
       return !closed
+    },
+    async listen(channel, handler) {
+      assertOpen()
+      assertChannelName(channel)
+      const unlisten = await client.listen(channel, (payload) => handler({ kind: 'notification', payload }))
+      return async () => {
+        if (!closed) await unlisten()
+      }
     },
     async close() {
       if (closed) return

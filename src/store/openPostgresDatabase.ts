@@ -9,6 +9,7 @@ import { BaseError, InvalidInputError } from '../core/errors.js'
 import type { Database, DrizzleDatabase, StoreLogger } from './database.js'
 import { DatabaseConnectionError, describePostgresUrl } from './databaseErrors.js'
 import { migratePostgresDatabase } from './migrateDatabase.js'
+import { createPostgresListener } from './postgresListener.js'
 import * as schema from './schema/index.js'
 
 export type OpenPostgresDatabaseParameters = {
@@ -54,6 +55,7 @@ export async function openPostgresDatabase(parameters: OpenPostgresDatabaseParam
 
   const db: DrizzleDatabase = drizzle({ client: pool, schema })
   const lockClients = new Map<bigint, pg.PoolClient>()
+  const listener = createPostgresListener({ url, description, logger })
   let closed = false
   const assertOpen = () => {
     if (closed) throw new BaseError(`${description} is closed`)
@@ -118,9 +120,14 @@ export async function openPostgresDatabase(parameters: OpenPostgresDatabaseParam
         throw err
       }
     },
+    listen(channel, handler) {
+      assertOpen()
+      return listener.listen(channel, handler)
+    },
     async close() {
       if (closed) return
       closed = true
+      await listener.close()
       for (const client of lockClients.values()) client.release(true)
       lockClients.clear()
       await pool.end()
