@@ -1,0 +1,76 @@
+/**
+ * The exporter as a log sync target: each batch of logs is decoded, then stored with its headers and checkpoint
+ * in one transaction (rows, stream messages, `pg_notify`, headers); a reorganisation is one transaction that
+ * takes back what was indexed above the common ancestor and streams a retraction. A process killed at any point
+ * resumes from the last committed batch, with tables and stream exactly as they were after it.
+ *
+ * Every exporter row belongs to the one sync that writes it: a rollback takes back every row above the ancestor,
+ * whichever contract it came from. Index the registry and the task manager with one sync (one `eth_getLogs`
+ * filter over both addresses), not two.
+ */
+import type { BlockRef, LogRecord, LogSyncTarget } from '../chain/logSync/index.js'
+import type { Logger } from '../core/logger.js'
+import type { Metrics } from '../core/metrics.js'
+import { createExporterRepository, type Database } from '../store/index.js'
+import type { ExporterEvent } from './events.js'
+
+export type ExporterSyncTargetOptions = {
+  /** Counts indexed rows (`avskit_exporter_rows_total`). */
+  metrics?: Metrics | undefined
+  /** Warns about removals of rows the exporter never indexed. */
+  logger?: Pick<Logger, 'warn'> | undefined
+  /** Headers kept below the newest (default 256): the deepest reorganisation the sync can roll back. */
+  keepBlocks?: number | undefined
+}
+
+/**
+ * @example
+ * const target = createExporterSyncTarget(database, 'exporter', (logs) => decodeExporterLogs(logs), { metrics })
+ * await syncLogs({ target, … })
+ */
+export function createExporterSyncTarget(
+  database: Database,
+  syncName: string,
+  decode: (logs: LogRecord[]) => Promise<ExporterEvent[]>,
+  options: ExporterSyncTargetOptions = {},
+): LogSyncTarget {
+  const { metrics, logger, keepBlocks } = options
+  return {
+    async loadBlocks(): Promise<BlockRef[]> {
+      return createExporterRepository(database.db).loadBlocks(syncName)
+    },
+
+    async commit(batch) {
+      // Decoding happens outside the transaction: it may be slow, and a decode error must leave nothing half done.
+      const events = await decode(batch.logs)
+      const result = await database.transaction(async (tx) => {
+        const exporter = createExporterRepository(tx)
+        const applied = await exporter.applyEvents(events)
+        await exporter.saveBlocks(syncName, batch.blocks, keepBlocks)
+        return applied
+      })
+      if (metrics) {
+        for (const type of ['operator', 'validator', 'decided'] as const) {
+          if (result.added[type] > 0) metrics.exporter.rowsTotal.inc({ type }, result.added[type])
+        }
+      }
+      for (const event of result.unknownRemovals) {
+        logger?.warn(
+          {
+            type: event.type,
+            block: event.location.blockNumber.toString(),
+            transaction: event.location.transactionHash,
+            ...(event.type === 'OperatorRemoved'
+              ? { operatorId: event.operatorId.toString() }
+              : { publicKey: event.publicKey }),
+          },
+          'removal of a row the exporter never indexed (added before its first block?): nothing to remove',
+        )
+      }
+    },
+
+    async rollback(ancestor) {
+      await createExporterRepository(database.db).rollback(syncName, ancestor?.number)
+    },
+  }
+}
