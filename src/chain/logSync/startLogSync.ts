@@ -3,7 +3,8 @@
  * that settles when it first catches up with the head (a service turns ready then), and one that settles when it
  * stops. The sync itself runs in the background from the call on.
  */
-import { type LogSyncStatus, type SyncLogsParameters, syncLogs } from './syncLogs.js'
+import { syncLogs } from './syncLogs.js'
+import type { LogSyncStatus, SyncLogsParameters } from './syncLogsParameters.js'
 
 export type LogSync = {
   /** A snapshot of the sync's status. */

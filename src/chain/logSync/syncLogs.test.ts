@@ -170,7 +170,7 @@ describe('syncLogs', () => {
     const { head } = await allLogs()
     await waitFor(() => target.checkpoint === head, `block ${head} committed`)
     await run.stop()
-    expect(run.lines.filter((line) => /newHeads subscription .* failed/.test(line.msg))).toHaveLength(1)
+    expect(run.lines.filter((line) => /newHeads subscription .* failed; retrying/.test(line.msg))).toHaveLength(1)
   })
 
   test('stops at once on abort while waiting for the next block', async () => {
