@@ -87,8 +87,9 @@ async function fetchBackfill(parameters: FetchLogBatchParameters, end: bigint): 
   const numbers = parent ? [end, parent.number] : [end]
   const [header, canonicalParent] = await rpcGetBlockHeaders(parameters.client, numbers, parameters.signal)
   const result = await logsPromise
-  if ('error' in result) return { refused: result.error }
+  // A missing block explains a failed eth_getLogs too: the chain got shorter.
   if (!header) throw new ChainMovedError(`Block ${end} is gone from the node (its chain is shorter now).`)
+  if ('error' in result) return { refused: result.error }
   if (parent && canonicalParent?.hash !== parent.hash) return { kind: 'reorg' }
   const { logs } = result
   // Logs are in chain order: the last block's logs are at the end.
@@ -105,7 +106,6 @@ async function fetchLive(parameters: FetchLogBatchParameters, end: bigint): Prom
   for (let number = fromBlock; number <= end; number++) numbers.push(number)
   const fetched = await rpcGetBlockHeaders(parameters.client, numbers, parameters.signal)
   const result = await logsPromise
-  if ('error' in result) return { refused: result.error }
   const headers: BlockRef[] = []
   for (const [i, header] of fetched.entries()) {
     if (!header) throw new ChainMovedError(`Block ${numbers[i]} is gone from the node (its chain is shorter now).`)
@@ -116,6 +116,7 @@ async function fetchLive(parameters: FetchLogBatchParameters, end: bigint): Prom
     }
     headers.push(header)
   }
+  if ('error' in result) return { refused: result.error }
   for (const log of result.logs) {
     const header = headers[Number(log.blockNumber - fromBlock)]
     if (!header || log.blockHash !== header.hash) throw movedLog(log, header)

@@ -136,6 +136,28 @@ describe('syncLogs', () => {
     for (let i = 1; i < blocks.length; i++) expect(blocks[i]!.parentHash).toBe(blocks[i - 1]!.hash)
   })
 
+  test('stays `confirmations` blocks behind the head', async () => {
+    const target = createMemoryLogSyncTarget()
+    const run = runLogSync({
+      rpcUrl: chain.rpcUrl,
+      filter: registry.filter,
+      fromBlock: 0n,
+      confirmations: 5,
+      pollingInterval: 20,
+      target,
+    })
+    await run.sync.caughtUp
+    expect(target.checkpoint).toBe((await allLogs()).head - 5n)
+    await emitRegistryLogs(registry, { blocks: 2, perBlock: 1, emptyBlocksAfter: 1, seed: 'confirmations' })
+    const { head, logs } = await allLogs()
+    await waitFor(() => target.checkpoint === head - 5n, `block ${head - 5n} committed`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await run.stop()
+    expect(target.checkpoint).toBe(head - 5n)
+    expect(target.logs).toEqual(logs.filter((log) => log.blockNumber <= head - 5n))
+    expect(run.sync.status).toMatchObject({ headBlock: head, syncedBlock: head - 5n, caughtUp: true })
+  })
+
   test('wakes on newHeads over a WebSocket instead of waiting for the next poll', async () => {
     const target = createMemoryLogSyncTarget()
     const run = runLogSync({
