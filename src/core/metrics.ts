@@ -330,7 +330,7 @@ export function createMetrics(parameters: { defaultMetrics?: boolean } = {}) {
       }),
       rangeShrinksTotal: new Counter({
         name: 'avskit_log_sync_range_shrinks_total',
-        help: "eth_getLogs ranges halved after the node refused them as too large",
+        help: 'eth_getLogs ranges halved after the node refused them as too large',
         labelNames: ['sync'] as const,
         registers,
       }),
