@@ -62,6 +62,13 @@ const options = defineOptions({
     schema: hostPortSchema,
     default: '127.0.0.1:8080',
   },
+  exporterWsAddr: {
+    flag: 'exporter-ws-addr',
+    argument: '<host:port>',
+    description: "the exporter's WebSocket /query and /stream (and /health, /ready, /metrics)",
+    schema: hostPortSchema,
+    default: '127.0.0.1:14000',
+  },
   pingInterval: pingIntervalOption.pingInterval,
   taskInterval: {
     flag: 'task-interval',
@@ -120,6 +127,7 @@ export function registerDevnetCommand(program: Command): void {
       const {
         aggregatorGrpcAddr,
         aggregatorHttpAddr,
+        exporterWsAddr,
         pingInterval,
         taskInterval,
         stakeSyncInterval,
@@ -134,6 +142,7 @@ export function registerDevnetCommand(program: Command): void {
         pool: { grpcAddress: aggregatorGrpcAddr, httpAddress: aggregatorHttpAddr, pingIntervalMs: pingInterval },
         stakeSync: stakeSyncInterval > 0 && { intervalMs: stakeSyncInterval, onRound: printStakeSyncRound },
         consensus: consensus === 'raft' ? { basePort: raftBasePort } : false,
+        exporter: { address: exporterWsAddr },
         tasks: {
           intervalSeconds: taskInterval,
           onCertified: (event) => certified.set(event.taskIndex, event),

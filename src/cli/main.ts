@@ -4,6 +4,7 @@ import { registerAggregatorCommand } from './aggregator.js'
 import { registerBlsCommands } from './bls.js'
 import { registerClusterCommands } from './cluster.js'
 import { registerDevnetCommand } from './devnet.js'
+import { registerExporterCommand } from './exporter.js'
 import { registerKeysCommands } from './keys.js'
 import { registerOperatorCommand } from './operator.js'
 import { registerOperatorsCommand } from './operators.js'
@@ -23,5 +24,6 @@ const program = createProgram([
   registerTaskCommands,
   registerClusterCommands,
   registerSyncCommand,
+  registerExporterCommand,
 ])
 process.exitCode = await runProgram(program, process.argv)

@@ -13,14 +13,17 @@ import { createTransactionSender } from '../chain/transactionSender.js'
 import { BaseError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import { initBn254 } from '../crypto/index.js'
+import type { Exporter } from '../exporter/index.js'
+import { type Database, openDatabase } from '../store/index.js'
 import { type Anvil, startAnvil } from './anvil.js'
 import { createOperators } from './createOperators.js'
 import { createQuorumArgs, type DevnetContracts, deployContracts } from './deployContracts.js'
+import { seedNetworkRegistry } from './seedNetworkRegistry.js'
 import { type DevnetConsensus, type DevnetConsensusParameters, startDevnetConsensus } from './startDevnetConsensus.js'
+import { type DevnetExporterParameters, startDevnetExporter } from './startDevnetExporter.js'
 import { type DevnetPool, type DevnetPoolParameters, startDevnetPool } from './startDevnetPool.js'
 import { type DevnetStakeSyncParameters, startDevnetStakeSync } from './startDevnetStakeSync.js'
 import { type DevnetTasksParameters, devnetTaskAggregation, startDevnetTaskTraffic } from './startDevnetTasks.js'
-import { seedNetworkRegistry } from './seedNetworkRegistry.js'
 import { type DevnetSummary, readDevnetSummary, writeDevnetSummary } from './summary.js'
 
 /** anvil's first dev account (mnemonic "test test … junk"): a public key, only ever used on the local chain. */
@@ -53,6 +56,8 @@ export type StartDevnetParameters = {
    * aggregation: the operators sign and certify the generated tasks themselves.
    */
   consensus?: DevnetConsensusParameters | false | undefined
+  /** The exporter (`/query`, `/stream`) over the pool's database; `false` starts none. Free port by default. */
+  exporter?: DevnetExporterParameters | false | undefined
 }
 
 export type Devnet = {
@@ -65,6 +70,8 @@ export type Devnet = {
   pool: DevnetPool | undefined
   /** The operators' Raft cluster, with `consensus`. */
   consensus: DevnetConsensus | undefined
+  /** The running exporter, unless `exporter: false`. */
+  exporter: Exporter | undefined
   stop(): Promise<void>
 }
 
@@ -87,7 +94,11 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
   let stopTasks: (() => Promise<void>) | undefined
   let stopStakeSync: (() => Promise<void>) | undefined
   let consensus: DevnetConsensus | undefined
+  let exporter: Exporter | undefined
+  let exporterDatabase: Database | undefined
   const stopServices = async () => {
+    await exporter?.stop()
+    await exporterDatabase?.close()
     await stopStakeSync?.()
     await consensus?.stop()
     await stopTasks?.()
@@ -145,6 +156,14 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       summary.services['stake sync'] =
         `every ${parameters.stakeSync.intervalMs / 1000} s (avskit devnet stake changes shares)`
     }
+    if (parameters.exporter !== false) {
+      // The devnet's processes share one embedded database; without the pool the exporter opens it itself.
+      if (!pool) exporterDatabase = await openDatabase({ dataDir, logger })
+      const database = pool?.database ?? (exporterDatabase as Database)
+      const started = await startDevnetExporter({ ...parameters.exporter, summary, client, database, logger })
+      exporter = started.exporter
+      summary.services = { ...summary.services, ...started.services }
+    }
     await writeDevnetSummary(dataDir, summary)
     return {
       summary,
@@ -153,6 +172,7 @@ export async function startDevnet(parameters: StartDevnetParameters): Promise<De
       resumed: Boolean(resumable),
       pool,
       consensus,
+      exporter,
       async stop() {
         await stopServices()
         await anvil.stop()

@@ -1,0 +1,5 @@
+/** Public surface of exporter/: the exporter process and its parts. */
+export { createExporterLogDecoder, type ExporterContracts, type ExporterLogDecoder } from './decodeExporterLogs.js'
+export type { EventLocation, ExporterEvent, TaskCertificate } from './events.js'
+export { ExporterContractsMismatchError, exporterSyncName, startExporterWriter } from './exporterWriter.js'
+export { type Exporter, type StartExporterParameters, startExporter } from './startExporter.js'
