@@ -167,6 +167,9 @@ describe('exporterRepository', () => {
       [4n, 'retraction'],
     ])
     expect(await exporter.streamHead()).toBe(4n)
+    // In numeric order past one digit (the seq is read as text).
+    await exporter.applyEvents(Array.from({ length: 20 }, (_, i) => operatorAdded(i + 2, at(5, i))))
+    expect((await read({ after: 8n, limit: 3 })).map(([seq]) => seq)).toEqual([9n, 10n, 11n])
   })
 
   test('a rollback deletes rows above the ancestor, undoes removals, streams a retraction, and re-indexes deterministically', async () => {

@@ -168,7 +168,7 @@ export function createExporterRepository(db: DrizzleExecutor): ExporterRepositor
       const result = (await db.execute(sql`select seq::text as seq, type, key, payload::text as payload
         from exporter_stream
         where seq > ${after.toString()}::bigint ${typeFilter} ${keyFilter}
-        order by seq
+        order by exporter_stream.seq
         limit ${limit}`)) as unknown as { rows: { seq: string; type: string; key: string | null; payload: string }[] }
       return result.rows.map((row) => ({
         seq: BigInt(row.seq),
