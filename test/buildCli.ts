@@ -4,7 +4,7 @@
  * Type errors do not stop the emit (`npm run typecheck` reports them); a missing entry point does.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { cpSync, existsSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export default function setup(): void {
@@ -14,4 +14,8 @@ export default function setup(): void {
   if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
     throw new Error(`building dist/ for the CLI tests failed:\n${build.stdout}${build.stderr}`)
   }
+  // As `npm run build` does: the migrations of this checkout, not those of an earlier build.
+  const migrations = fileURLToPath(new URL('../dist/store/migrations', import.meta.url))
+  rmSync(migrations, { recursive: true, force: true })
+  cpSync(fileURLToPath(new URL('../src/store/migrations', import.meta.url)), migrations, { recursive: true })
 }

@@ -1,7 +1,7 @@
 /**
  * `avskit devnet` as a user runs it: it comes up, creates a task every second, prints each certified task with its
- * respondToTask transaction, stops cleanly on SIGINT, and a second start resumes the same chain and goes on
- * certifying from the next task index.
+ * respondToTask transaction, answers `wscat` on its exporter's /query, stops cleanly on SIGINT, and a second start
+ * resumes the same chain and goes on certifying from the next task index.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -12,6 +12,7 @@ import { createPublicClient, http } from 'viem'
 import { afterAll, describe, expect, test } from 'vitest'
 
 const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+const wscatBin = fileURLToPath(new URL('../../node_modules/.bin/wscat', import.meta.url))
 
 type Running = { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
@@ -31,6 +32,8 @@ function startDevnetProcess(dataDir: string): Running {
       '127.0.0.1:0',
       '--aggregator-http-addr',
       '127.0.0.1:0',
+      '--exporter-ws-addr',
+      '127.0.0.1:0',
       '--task-interval',
       '1',
       '--log-format',
@@ -46,6 +49,25 @@ function startDevnetProcess(dataDir: string): Running {
   })
   child.stderr?.resume()
   return { child, output: () => output, exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) }
+}
+
+type WscatAnswer = { type: string; filter: Record<string, unknown>; data: unknown[] }
+
+/** Runs `wscat -c url -x message …` and returns the answers it printed, parsed. */
+async function wscat(url: string, messages: string[]): Promise<WscatAnswer[]> {
+  const args = ['-c', url, ...messages.flatMap((m) => ['-x', m]), '-w', '3']
+  // wscat exits when its standard input closes: keep it open, as a terminal would.
+  const child = spawn(wscatBin, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString()
+  })
+  const code = await new Promise((resolve) => child.once('exit', resolve))
+  expect(code).toBe(0)
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line))
 }
 
 async function waitForOutput(running: Running, pattern: RegExp, timeoutMs = 90_000): Promise<RegExpMatchArray> {
@@ -83,6 +105,37 @@ describe('avskit devnet (process)', () => {
     )
     const hash = line.match(/0x[0-9a-f]{64}/)?.[0] as `0x${string}`
     expect((await client.getTransactionReceipt({ hash })).status).toBe('success')
+
+    // The exporter, with wscat as its users query it (the SSV exporter's README example).
+    const [, queryUrl] = await waitForOutput(first, /exporter query\s+(ws:\/\/\S+)/)
+    const answers = await wscat(queryUrl as string, [
+      '{ "type": "operator", "filter": { "from": 0, "to": 4 } }',
+      '{ "type": "operator", "filter": { "from": 0, "to": 4 ',
+      '{ "type": "foo", "filter": { "from": 0, "to": 4 } }',
+      `{ "type": "decided", "filter": { "from": 1, "to": 1, "publicKey": "${summary.contracts.taskManager}" } }`,
+    ])
+    expect(answers).toHaveLength(4)
+    const [operators, corrupt, unknown, decided] = answers as [WscatAnswer, WscatAnswer, WscatAnswer, WscatAnswer]
+    expect(operators.type).toBe('operator')
+    expect(operators.filter).toEqual({ from: 0, to: 4 })
+    expect((operators.data as { index: number; id: number }[]).map((o) => [o.index, o.id])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [4, 5],
+    ])
+    expect(corrupt).toMatchObject({ type: 'error', filter: { from: 0, to: 0 } })
+    expect(corrupt.data[0]).toBe('could not parse network message')
+    expect(unknown).toEqual({
+      type: 'error',
+      filter: { from: 0, to: 0 },
+      data: ["bad request - unknown message type 'foo'"],
+    })
+    const [task] = decided.data as { message: { seq_number: number }; signer_ids: string[] }[]
+    expect(decided.data).toHaveLength(1)
+    expect(task?.message.seq_number).toBe(1)
+    expect(task?.signer_ids).toHaveLength(3)
 
     first.child.kill('SIGINT')
     expect(await first.exited).toBe(0)
