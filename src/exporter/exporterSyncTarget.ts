@@ -11,7 +11,7 @@
 import type { BlockRef, LogRecord, LogSyncTarget } from '../chain/logSync/index.js'
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
-import { createExporterRepository, type Database } from '../store/index.js'
+import { createExporterRepository, type Database, type DrizzleTransaction } from '../store/index.js'
 import type { ExporterEvent } from './events.js'
 
 export type ExporterSyncTargetOptions = {
@@ -21,6 +21,11 @@ export type ExporterSyncTargetOptions = {
   logger?: Pick<Logger, 'warn'> | undefined
   /** Headers kept below the newest (default 256): the deepest reorganisation the sync can roll back. */
   keepBlocks?: number | undefined
+  /**
+   * Runs first in every write transaction and throws to abort it: the writer's fencing-token check, so a writer
+   * that lost its lock cannot write beside its successor.
+   */
+  fence?: ((tx: DrizzleTransaction) => Promise<void>) | undefined
 }
 
 /**
@@ -34,7 +39,7 @@ export function createExporterSyncTarget(
   decode: (logs: LogRecord[]) => Promise<ExporterEvent[]>,
   options: ExporterSyncTargetOptions = {},
 ): LogSyncTarget {
-  const { metrics, logger, keepBlocks } = options
+  const { metrics, logger, keepBlocks, fence } = options
   return {
     async loadBlocks(): Promise<BlockRef[]> {
       return createExporterRepository(database.db).loadBlocks(syncName)
@@ -44,6 +49,7 @@ export function createExporterSyncTarget(
       // Decoding happens outside the transaction: it may be slow, and a decode error must leave nothing half done.
       const events = await decode(batch.logs)
       const result = await database.transaction(async (tx) => {
+        await fence?.(tx)
         const exporter = createExporterRepository(tx)
         const applied = await exporter.applyEvents(events)
         await exporter.saveBlocks(syncName, batch.blocks, keepBlocks)
@@ -70,7 +76,10 @@ export function createExporterSyncTarget(
     },
 
     async rollback(ancestor) {
-      await createExporterRepository(database.db).rollback(syncName, ancestor?.number)
+      await database.transaction(async (tx) => {
+        await fence?.(tx)
+        await createExporterRepository(tx).rollback(syncName, ancestor?.number)
+      })
     },
   }
 }

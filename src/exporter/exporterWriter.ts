@@ -6,21 +6,15 @@
  * Each term of writing takes a fencing token and every write transaction checks it first, so a writer that lost
  * its lock connection while a transaction was open cannot write beside its successor.
  */
-import type { Address } from 'viem'
 import type { ChainClient } from '../chain/clients.js'
-import { type LogSyncStatus, type LogSyncTarget, startLogSync } from '../chain/logSync/index.js'
+import { type LogSyncStatus, startLogSync } from '../chain/logSync/index.js'
 import { BaseError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
 import { sleep } from '../core/sleep.js'
-import {
-  advisoryLockKey,
-  assertFencingToken,
-  createExporterRepository,
-  type Database,
-  takeFencingToken,
-} from '../store/index.js'
-import { createExporterLogDecoder, type ExporterContracts, type ExporterLogDecoder } from './decodeExporterLogs.js'
+import { advisoryLockKey, assertFencingToken, type Database, takeFencingToken } from '../store/index.js'
+import { createExporterLogDecoder, type ExporterContracts } from './decodeExporterLogs.js'
+import { createExporterSyncTarget } from './exporterSyncTarget.js'
 
 /** The role name of the lock, the fencing token and the remembered headers. */
 export const exporterSyncName = 'exporter'
@@ -71,7 +65,11 @@ export function startExporterWriter(parameters: ExporterWriterParameters): Expor
       fromBlock: parameters.fromBlock,
       confirmations: parameters.confirmations,
       pollingInterval: parameters.pollingIntervalMs,
-      target: fencedTarget(database, decoder, token),
+      target: createExporterSyncTarget(database, exporterSyncName, (logs) => decoder.decode(logs), {
+        metrics,
+        logger,
+        fence: (tx) => assertFencingToken(tx, exporterSyncName, token),
+      }),
       signal,
       logger,
       metrics,
@@ -110,28 +108,6 @@ export function startExporterWriter(parameters: ExporterWriterParameters): Expor
   }
 }
 
-/** The log sync target: decode outside the transaction (task responses need chain reads), write inside it. */
-function fencedTarget(database: Database, decoder: ExporterLogDecoder, token: bigint): LogSyncTarget {
-  return {
-    loadBlocks: () => createExporterRepository(database.db).loadBlocks(exporterSyncName),
-    async commit(batch) {
-      const events = await decoder.decode(batch.logs)
-      await database.transaction(async (tx) => {
-        await assertFencingToken(tx, exporterSyncName, token)
-        const exporter = createExporterRepository(tx)
-        await exporter.applyEvents(events)
-        await exporter.saveBlocks(exporterSyncName, batch.blocks)
-      })
-    },
-    async rollback(ancestor) {
-      await database.transaction(async (tx) => {
-        await assertFencingToken(tx, exporterSyncName, token)
-        await createExporterRepository(tx).rollback(exporterSyncName, ancestor?.number)
-      })
-    },
-  }
-}
-
 /** Refuses a database that indexes other contracts: its rows would mix with these. */
 export class ExporterContractsMismatchError extends BaseError {
   override name = 'ExporterContractsMismatchError'
@@ -142,5 +118,3 @@ export class ExporterContractsMismatchError extends BaseError {
     )
   }
 }
-
-export type { Address }
