@@ -145,7 +145,13 @@ export async function startExporterStreamSource(
     wake()
   })
   // After LISTEN: anything committed from here on is either below this head or notified.
-  position = await repository.streamHead()
+  try {
+    position = await repository.streamHead()
+  } catch (err) {
+    closed = true
+    await unlisten().catch(() => {})
+    throw err
+  }
   const poll = setInterval(wake, parameters.pollIntervalMs ?? 5_000)
   poll.unref()
 

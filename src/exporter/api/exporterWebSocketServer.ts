@@ -120,7 +120,9 @@ export function attachExporterWebSocketServer(
       ws.on('message', (data) => {
         if (!admit()) return
         const text = rawText(data)
-        answered = answered.then(() => handleQuery(text, send))
+        answered = answered
+          .then(() => handleQuery(text, send))
+          .catch((err) => logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'query failed'))
       })
       ws.on('close', () => connections.delete(connection))
       return
