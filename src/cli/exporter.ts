@@ -9,7 +9,7 @@ import { createChainClient } from '../chain/clients.js'
 import { defineOptions } from '../core/config.js'
 import { createShutdown } from '../core/lifecycle.js'
 import { createMetrics } from '../core/metrics.js'
-import { startExporter } from '../exporter/index.js'
+import { assertSomethingToIndex, startExporter } from '../exporter/index.js'
 import { openDatabase } from '../store/index.js'
 import { addCommand } from './command.js'
 import { addressSchema, ethHttpUrlOption, requiredOption, urlSchema } from './commonOptions.js'
@@ -75,6 +75,7 @@ export function registerExporterCommand(program: Command): void {
     description: 'index registry events and certified tasks; serve them over WebSocket /query and /stream',
     options,
     async run({ options, logger }) {
+      assertSomethingToIndex(options)
       const shutdown = createShutdown({ logger, handleSignals: true })
       const metrics = createMetrics()
       const client = await createChainClient({ url: options.ethHttpUrl })

@@ -47,6 +47,21 @@ export type Exporter = {
 
 const configKey = 'exporter:contracts'
 
+/** Throws unless a registry, a task manager or both are given. */
+export function assertSomethingToIndex(contracts: {
+  registry?: Address | undefined
+  taskManager?: Address | undefined
+}) {
+  if (!contracts.registry && !contracts.taskManager) {
+    throw new BaseError(
+      'the exporter needs a registry (--registry-addr), a task manager (--task-manager-addr) or both',
+      {
+        exitCode: 2,
+      },
+    )
+  }
+}
+
 export async function startExporter(parameters: StartExporterParameters): Promise<Exporter> {
   const { database, client, logger, metrics } = parameters
   if (!parameters.registry && !parameters.taskManager) {
