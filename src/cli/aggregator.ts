@@ -90,7 +90,6 @@ export function registerAggregatorCommand(program: Command): void {
                 offlineAfterMs: options.offlineAfter,
                 authWindowSeconds: Math.floor(options.authWindow / 1000),
                 allowUnauthenticated: options.allowUnauthenticated,
-                verifyThreads: options.verifyThreads,
                 sites: { explorer: options.explorerUrl, eigenlayer: options.eigenlayerAppUrl },
                 alerts,
               }),

@@ -56,12 +56,6 @@ export const aggregatorPoolOptions = defineOptions({
     schema: z.boolean(),
     default: false,
   },
-  verifyThreads: {
-    flag: 'verify-threads',
-    argument: '<n>',
-    description: 'worker threads verifying check-in signatures (0: on the main thread; default: cores - 1, 1 to 4)',
-    schema: z.coerce.number().int().min(0).max(64, { message: 'expected from 0 to 64 threads' }),
-  },
   explorerUrl: {
     flag: 'explorer-url',
     argument: '<url>',

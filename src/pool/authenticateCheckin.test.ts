@@ -9,7 +9,7 @@ const { address } = privateKeyToAccount(privateKey)
 const clock = 1_700_000_000
 const bearer = (epoch: number) => `Bearer ${signCheckinToken({ privateKey, address, epoch })}`
 
-async function rule(fn: () => Promise<unknown>): Promise<string> {
+async function rule(fn: () => unknown): Promise<string> {
   try {
     await fn()
     return 'accepted'

@@ -22,7 +22,6 @@ import {
   createCheckinSignatureVerifier,
   parseCheckinAuthorization,
 } from './checkinToken.js'
-import { VerifyThreadsBusyError } from './verifyThreads.js'
 
 export type CheckinAuthenticatorParameters = {
   /** Accepted distance between a token's epoch and the aggregator's clock, each way. Default 30 s. */
@@ -36,8 +35,8 @@ export type CheckinAuthenticatorParameters = {
 export type CheckinAuthentication = { authenticated: true; epoch: number } | { authenticated: false; epoch: 0 }
 
 export type CheckinAuthenticator = {
-  /** Applies the rules; rejects with `CheckinRefusedError` naming the one that failed. */
-  authenticate(address: Address, authorization: string | undefined): Promise<CheckinAuthentication>
+  /** Applies the rules; throws `CheckinRefusedError` naming the one that failed. */
+  authenticate(address: Address, authorization: string | undefined): CheckinAuthentication
   /** Remembers the epoch of a check-in that was stored. */
   accepted(address: Address, epoch: number): void
 }
@@ -45,7 +44,7 @@ export type CheckinAuthenticator = {
 /**
  * @example
  * const authenticator = createCheckinAuthenticator({ windowSeconds: 30 })
- * const { epoch } = await authenticator.authenticate(address, call.metadata.get('authorization')[0] as string)
+ * const { epoch } = authenticator.authenticate(address, call.metadata.get('authorization')[0] as string)
  */
 export function createCheckinAuthenticator(parameters: CheckinAuthenticatorParameters = {}): CheckinAuthenticator {
   const windowSeconds = parameters.windowSeconds ?? 30
@@ -54,7 +53,7 @@ export function createCheckinAuthenticator(parameters: CheckinAuthenticatorParam
   const lastEpochs = new Map<Address, number>()
 
   return {
-    async authenticate(address, authorization) {
+    authenticate(address, authorization) {
       if ((authorization === undefined || authorization === '') && parameters.allowUnauthenticated) {
         return { authenticated: false, epoch: 0 }
       }
@@ -85,16 +84,7 @@ export function createCheckinAuthenticator(parameters: CheckinAuthenticatorParam
           `replayed check-in: epoch ${token.epoch} is not newer than ${last}, the last accepted from ${address}`,
         )
       }
-      let verified: boolean
-      try {
-        verified = await verifier.verify(address, token)
-      } catch (error) {
-        if (error instanceof VerifyThreadsBusyError) {
-          throw new CheckinRefusedError('overloaded', 'the aggregator has too many signatures to verify; retry later')
-        }
-        throw new CheckinRefusedError('unavailable', 'signature verification is unavailable; retry later')
-      }
-      if (!verified) {
+      if (!verifier.verify(address, token)) {
         throw new CheckinRefusedError(
           'bad_signature',
           `check-in signature is not ${address}'s: expected the operator's EIP-191 signature of "${checkinMessage(address, token.epoch)}"`,

@@ -45,7 +45,7 @@ export function createCheckinService(parameters: CreateCheckinServiceParameters)
     const receivedAt = now()
     const checkin = validateCheckin(request)
     const authorization = call.metadata.get('authorization')[0]
-    const auth = await authenticator.authenticate(
+    const auth = authenticator.authenticate(
       checkin.address,
       typeof authorization === 'string' ? authorization : authorization?.toString('utf8'),
     )

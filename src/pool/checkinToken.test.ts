@@ -38,64 +38,37 @@ describe('check-in token', () => {
     for (const form of [signature, bare, v01]) {
       const token = parseCheckinAuthorization(`Bearer ${epoch}.${form}`)
       expect(token.epoch).toBe(epoch)
-      expect(await verifier.verify(account.address, token)).toBe(true)
+      expect(verifier.verify(account.address, token)).toBe(true)
     }
   })
 
-  test.each([
-    ['on the calling thread', 0],
-    ['on worker threads', 2],
-  ])('refuses a signature by another key, for another epoch, or with r and s out of range, %s', async (_, threads) => {
-    const verifier = createCheckinSignatureVerifier({ threads })
-    const fresh = createCheckinSignatureVerifier({ threads })
-    try {
-      const other = generatePrivateKey()
-      const forged = parseCheckinAuthorization(
-        `Bearer ${signCheckinToken({ privateKey: other, address: account.address, epoch })}`,
-      )
-      expect(await verifier.verify(account.address, forged)).toBe(false)
-      const genuine = parseCheckinAuthorization(
-        `Bearer ${signCheckinToken({ privateKey, address: account.address, epoch })}`,
-      )
-      expect(await verifier.verify(account.address, genuine)).toBe(true)
-      // With the key now remembered (and verified on the threads), a signature for another epoch still fails.
-      expect(await verifier.verify(account.address, { ...genuine, epoch: epoch + 1 })).toBe(false)
-      expect(await verifier.verify(account.address, forged)).toBe(false)
-      const zero = { epoch, signature: new Uint8Array(64), recoveryId: 0 as const }
-      const high = { epoch, signature: new Uint8Array(64).fill(0xff), recoveryId: 1 as const }
-      expect(await verifier.verify(account.address, zero)).toBe(false)
-      expect(await verifier.verify(account.address, high)).toBe(false)
-      expect(await fresh.verify(account.address, zero)).toBe(false)
-      expect(await fresh.verify(account.address, high)).toBe(false)
-      // Many at once, mixed: each answer is its own.
-      const tokens = Array.from({ length: 300 }, (_, i) =>
-        parseCheckinAuthorization(
-          `Bearer ${signCheckinToken({ privateKey: i % 3 === 0 ? other : privateKey, address: account.address, epoch: epoch + i })}`,
-        ),
-      )
-      const answers = await Promise.all(tokens.map((token) => verifier.verify(account.address, token)))
-      expect(answers).toEqual(tokens.map((_, i) => i % 3 !== 0))
-    } finally {
-      await verifier.close()
-      await fresh.close()
-    }
-  })
-
-  test('refuses verification once closed, and reports an overloaded queue', async () => {
-    const verifier = createCheckinSignatureVerifier({ threads: 1, maxPending: 10 })
+  test('refuses a signature by another key, for another epoch, or with r and s out of range', () => {
+    const verifier = createCheckinSignatureVerifier()
+    const fresh = createCheckinSignatureVerifier()
+    const other = generatePrivateKey()
+    const forged = parseCheckinAuthorization(
+      `Bearer ${signCheckinToken({ privateKey: other, address: account.address, epoch })}`,
+    )
+    expect(verifier.verify(account.address, forged)).toBe(false)
     const genuine = parseCheckinAuthorization(
       `Bearer ${signCheckinToken({ privateKey, address: account.address, epoch })}`,
     )
-    expect(await verifier.verify(account.address, genuine)).toBe(true)
-    const results = await Promise.allSettled(
-      Array.from({ length: 20 }, () => verifier.verify(account.address, genuine)),
+    expect(verifier.verify(account.address, genuine)).toBe(true)
+    // With the key now remembered, a signature for another epoch still fails.
+    expect(verifier.verify(account.address, { ...genuine, epoch: epoch + 1 })).toBe(false)
+    expect(verifier.verify(account.address, forged)).toBe(false)
+    const zero = { epoch, signature: new Uint8Array(64), recoveryId: 0 as const }
+    const high = { epoch, signature: new Uint8Array(64).fill(0xff), recoveryId: 1 as const }
+    expect(verifier.verify(account.address, zero)).toBe(false)
+    expect(verifier.verify(account.address, high)).toBe(false)
+    expect(fresh.verify(account.address, zero)).toBe(false)
+    expect(fresh.verify(account.address, high)).toBe(false)
+    const tokens = Array.from({ length: 30 }, (_, i) =>
+      parseCheckinAuthorization(
+        `Bearer ${signCheckinToken({ privateKey: i % 3 === 0 ? other : privateKey, address: account.address, epoch: epoch + i })}`,
+      ),
     )
-    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10)
-    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
-      reason: expect.objectContaining({ name: 'VerifyThreadsBusyError' }),
-    })
-    await verifier.close()
-    await expect(verifier.verify(account.address, genuine)).rejects.toThrow('signature verification has stopped')
+    expect(tokens.map((token) => verifier.verify(account.address, token))).toEqual(tokens.map((_, i) => i % 3 !== 0))
   })
 
   test('remembers at most maxKeys public keys', async () => {
@@ -104,7 +77,7 @@ describe('check-in token', () => {
       const key = generatePrivateKey()
       const { address } = privateKeyToAccount(key)
       expect(
-        await verifier.verify(
+        verifier.verify(
           address,
           parseCheckinAuthorization(`Bearer ${signCheckinToken({ privateKey: key, address, epoch })}`),
         ),
@@ -150,7 +123,7 @@ describe('check-in token', () => {
           }
           const token = signCheckinToken({ privateKey, address: address as never, epoch: anyEpoch })
           const parsed = parseCheckinAuthorization(`Bearer ${token}`)
-          expect(await createCheckinSignatureVerifier().verify(address as never, parsed)).toBe(true)
+          expect(createCheckinSignatureVerifier().verify(address as never, parsed)).toBe(true)
           const recovered = await recoverMessageAddress({
             message: checkinMessage(address as never, anyEpoch),
             signature: token.split('.')[1] as Hex,

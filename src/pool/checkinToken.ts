@@ -8,16 +8,20 @@
  * accepted too), hex with or without `0x`. The address inside the signed text binds a token to one operator; the
  * epoch is what the window and replay rules check (see `authenticateCheckin.ts`).
  *
- * Signing and verification use libsecp256k1 compiled to WebAssembly (`tiny-secp256k1`): measured here, recovering a
- * key costs ~0.22 ms and verifying against a known key ~0.16 ms, against ~1.2 ms for either with @noble/curves, and
- * an aggregator verifies every check-in of every operator. The verifier recovers an operator's public key once,
- * checks that it hashes to the claimed address, and from then on verifies against the remembered key, on worker
- * threads when it has any (`verifyThreads.ts`).
+ * Signing uses libsecp256k1 compiled to WebAssembly (`tiny-secp256k1`; an operator signs once every few seconds).
+ * Verification uses the fastest secp256k1 backend that loads (`ecdsaBackend.ts`: native libsecp256k1, ~50 µs a
+ * verification here, else the WebAssembly build, ~160–230 µs), because an aggregator verifies every check-in of every
+ * operator. It recovers an operator's public key once, checks that it hashes to the claimed address, and from then on
+ * verifies against the remembered key (~50 µs against ~60 µs for a recovery and a keccak256 natively).
+ *
+ * Verification runs on the calling thread. Worker threads were measured with the native backend
+ * (bench/RESULTS.md): they moved ~75 µs a check-in off the main thread but did not raise the check-in rate on two
+ * cores, where the client or the database takes the other core anyway, and a thread hop per batch is not free.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import * as secp256k1 from 'tiny-secp256k1'
 import { type Address, type Hex, hexToBytes } from 'viem'
-import { createVerifyThreads } from './verifyThreads.js'
+import { type EcdsaBackend, type EcdsaBackendName, loadEcdsaBackend } from './ecdsaBackend.js'
 
 /** The text an operator signs for a check-in at `epoch`. */
 export function checkinMessage(address: Address, epoch: number): string {
@@ -92,62 +96,49 @@ export function parseCheckinAuthorization(value: string | undefined): CheckinTok
 }
 
 export type CheckinSignatureVerifier = {
-  /**
-   * True when `token` is `address`'s signature over the check-in text at the token's epoch. Rejects only when the
-   * verification threads are overloaded (`VerifyThreadsBusyError`) or failed (`VerifyThreadFailedError`).
-   */
-  verify(address: Address, token: CheckinToken): Promise<boolean>
+  /** True when `token` is `address`'s signature over the check-in text at the token's epoch. */
+  verify(address: Address, token: CheckinToken): boolean
   /** Public keys remembered. */
   readonly size: number
-  close(): Promise<void>
+  /** The secp256k1 implementation in use (`native` unless the binding could not load). */
+  readonly backend: EcdsaBackendName
 }
 
 export type CreateCheckinSignatureVerifierParameters = {
   /** Operator public keys remembered (oldest forgotten first). Default 100 000. */
   maxKeys?: number | undefined
-  /** Worker threads verifying signatures; 0 verifies on the calling thread. Default 0. */
-  threads?: number | undefined
-  /** Signatures that may wait for a thread. Default 20 000. */
-  maxPending?: number | undefined
+  /** Default: `loadEcdsaBackend()`, native libsecp256k1 when it loads. */
+  backend?: EcdsaBackend | undefined
 }
 
 /**
  * @example
- * const verifier = createCheckinSignatureVerifier({ threads: 2 })
- * await verifier.verify(address, parseCheckinAuthorization(header)) // true | false
+ * const verifier = createCheckinSignatureVerifier()
+ * verifier.verify(address, parseCheckinAuthorization(header)) // true | false
  */
 export function createCheckinSignatureVerifier(
   parameters: CreateCheckinSignatureVerifierParameters = {},
 ): CheckinSignatureVerifier {
   const maxKeys = parameters.maxKeys ?? 100_000
+  const backend = parameters.backend ?? loadEcdsaBackend()
   const keys = new Map<Address, Uint8Array>()
-  const threads =
-    (parameters.threads ?? 0) > 0
-      ? createVerifyThreads({ threads: parameters.threads ?? 1, maxPending: parameters.maxPending })
-      : undefined
   return {
-    async verify(address, token) {
+    verify(address, token) {
       const digest = checkinDigest(address, token.epoch)
       const known = keys.get(address)
-      if (known && threads) return threads.verify(digest, known, token.signature)
-      try {
-        if (known) return secp256k1.verify(digest, known, token.signature)
-        // Once per operator: recover the key and check that it is the claimed address's.
-        const publicKey = secp256k1.recover(digest, token.signature, token.recoveryId, false)
-        if (!publicKey || !sameAddress(publicKey, address)) return false
-        if (keys.size >= maxKeys) keys.delete(keys.keys().next().value as Address)
-        keys.set(address, publicKey)
-        return true
-      } catch {
-        // r or s out of range, or a point that does not decode: not a signature by anyone.
-        return false
-      }
+      if (known) return backend.verify(digest, known, token.signature)
+      // Once per operator: recover the key and check that it is the claimed address's.
+      const publicKey = backend.recover(digest, token.signature, token.recoveryId)
+      if (!publicKey || !sameAddress(publicKey, address)) return false
+      if (keys.size >= maxKeys) keys.delete(keys.keys().next().value as Address)
+      keys.set(address, publicKey)
+      return true
     },
     get size() {
       return keys.size
     },
-    async close() {
-      await threads?.close()
+    get backend() {
+      return backend.name
     },
   }
 }

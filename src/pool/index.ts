@@ -19,6 +19,7 @@ export {
   parseCheckinAuthorization,
   signCheckinToken,
 } from './checkinToken.js'
+export { type EcdsaBackend, type EcdsaBackendName, loadEcdsaBackend } from './ecdsaBackend.js'
 export { escapeHtml } from './escapeHtml.js'
 export { type ExplorerSites, explorerSitesFor, knownExplorerSites, operatorLinks } from './explorerLinks.js'
 export {
@@ -34,7 +35,6 @@ export type { PoolChange, PoolMonitor } from './poolMonitor.js'
 export { type Registration, type RegistrationCache, RegistrationLookupError } from './registrationCache.js'
 export {
   createAlertChannels,
-  defaultVerifyThreads,
   type PoolAlertOptions,
   type PoolService,
   type PoolServiceOptions,
@@ -42,4 +42,3 @@ export {
   startPoolService,
 } from './startPoolService.js'
 export { checkinLimits, InvalidCheckinError, type ValidCheckin, validateCheckin } from './validateCheckin.js'
-export { VerifyThreadFailedError, VerifyThreadsBusyError } from './verifyThreads.js'

@@ -7,7 +7,6 @@
  * Stop order (the caller closes the gRPC server first, so no check-in arrives any more): background loops stop, the
  * check-ins already accepted are written, alert channels close.
  */
-import { availableParallelism } from 'node:os'
 import type { FastifyInstance } from 'fastify'
 import type { Address } from 'viem'
 import type { ChainClient } from '../chain/clients.js'
@@ -24,6 +23,7 @@ import { createCheckinAuthenticator } from './authenticateCheckin.js'
 import { createCheckinService } from './checkinService.js'
 import { createCheckinSignatureVerifier } from './checkinToken.js'
 import { createCheckinWriter } from './checkinWriter.js'
+import { loadEcdsaBackend } from './ecdsaBackend.js'
 import { createEmailChannel } from './emailChannel.js'
 import { type ExplorerSites, explorerSitesFor } from './explorerLinks.js'
 import type { LivenessRules } from './liveness.js'
@@ -60,13 +60,6 @@ export type PoolServiceOptions = LivenessRules & {
    * false on PGlite (one process).
    */
   sharedDatabase?: boolean | undefined
-  /** Worker threads verifying check-in signatures (0: on the main thread). Default `defaultVerifyThreads()`. */
-  verifyThreads?: number | undefined
-}
-
-/** One thread per core beyond the first, at least one and at most four. */
-export function defaultVerifyThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1))
 }
 
 export type StartPoolServiceParameters = PoolServiceOptions & {
@@ -122,7 +115,14 @@ export async function startPoolService(parameters: StartPoolServiceParameters): 
     tickMs: parameters.tickMs,
   })
   const writer = createCheckinWriter({ repository, logger, metrics })
-  const verifier = createCheckinSignatureVerifier({ threads: parameters.verifyThreads ?? defaultVerifyThreads() })
+  const ecdsa = loadEcdsaBackend()
+  if (ecdsa.name === 'wasm') {
+    logger.warn(
+      { reason: ecdsa.fallbackReason },
+      'check-in signatures are verified with tiny-secp256k1 (WebAssembly, ~4x slower): the native secp256k1 binding did not load',
+    )
+  }
+  const verifier = createCheckinSignatureVerifier({ backend: ecdsa })
   const service = createCheckinService({
     authenticator: createCheckinAuthenticator({
       windowSeconds: parameters.authWindowSeconds,
@@ -181,6 +181,7 @@ export async function startPoolService(parameters: StartPoolServiceParameters): 
       chainId: client.chain.id,
       alertChannels: channels.map((channel) => channel.name),
       authentication: parameters.allowUnauthenticated ? 'optional' : 'required',
+      signatureVerification: ecdsa.name === 'native' ? 'libsecp256k1 (native)' : 'tiny-secp256k1 (WebAssembly)',
     },
     'operator pool started',
   )
@@ -198,7 +199,6 @@ export async function startPoolService(parameters: StartPoolServiceParameters): 
       controller.abort()
       await Promise.allSettled(loops)
       await writer.close()
-      await verifier.close()
       await Promise.allSettled(channels.map((channel) => channel.close?.()))
       logger.info('operator pool stopped')
     },
