@@ -14,9 +14,10 @@
  *   event loop between (as avskit's stream source reads pages of 500).
  * - bare `ws`, frames built once: the same server and texts, but each page's frames built once and written to
  *   every client's socket in one write, as avskit does: what fan-out costs without the database.
- * - avskit fan-out: the previous round's 1,000 outbox rows appended again (new seqs) and notified in one
- *   statement, timed from before it: notification, outbox reads, framing and the writes to every socket, without
- *   the cost of indexing events.
+ * - avskit fan-out: the previous round's 1,000 messages appended again (new seqs, stored as text, as a rollback
+ *   writes out the messages it orphans) and notified in one statement, timed from before it: notification, outbox
+ *   reads, framing and the writes to every socket, without the cost of indexing events (nor that of building
+ *   each message from its row, which the live rounds include).
  * - avskit live: the clock starts before the writes: the same messages committed by the writer in this process in
  *   transactions of 100 events (as the indexer commits), and delivered as they commit.
  *
@@ -120,8 +121,9 @@ export async function main() {
         if (i % WRITE_BATCH === 0) block += 1
         return validatorAdded(validator++, [1, 2, 3, 4], at(block, i % WRITE_BATCH))
       })
-    /** The texts avskit sent in its last round, for the bare server to send. */
+    /** The texts avskit sent in its last round, for the bare server to send, and its outbox rows. */
     let lastTexts: string[] = []
+    let lastRows: Awaited<ReturnType<typeof exporter.readStream>> = []
     let payloadBytes = 0
 
     const run = async (kind: Kind): Promise<Round> => {
@@ -155,11 +157,12 @@ export async function main() {
         // The previous round's messages appended again, as new outbox rows, and notified in one statement.
         await database.query(
           `with copied as (
-             insert into exporter_stream (type, key, payload, block_number)
-             select type, key, payload, block_number from exporter_stream where seq > $1 order by seq
+             insert into exporter_stream (seq, type, key, payload)
+             select $1::int8 + n, type, key, payload::json
+             from unnest($2::text[], $3::text[], $4::text[]) with ordinality as input(type, key, payload, n)
              returning seq)
            select pg_notify('avskit_exporter_stream', max(seq)::text) from copied`,
-          [(head - BigInt(MESSAGES)).toString()],
+          [head.toString(), lastRows.map((r) => r.type), lastRows.map((r) => r.key), lastRows.map((r) => r.payload)],
         )
       } else {
         for (let start = 0; start < events.length; start += WRITE_BATCH) {
@@ -169,6 +172,7 @@ export async function main() {
       const result = await ask<RoundResult>({ type: 'wait' })
       const round = finish(result, started, cpu)
       const rows = await exporter.readStream({ after: head, limit: MESSAGES })
+      lastRows = rows
       lastTexts = rows.map((row) => `${row.payload.slice(0, -1)},"cursor":${row.seq}}`)
       payloadBytes = lastTexts.reduce((n, text) => n + Buffer.byteLength(text), 0) / lastTexts.length
       return round

@@ -1,16 +1,16 @@
 /**
  * Writes a batch of decoded exporter events: rows, removals and their stream messages, in a handful of statements
- * whatever the batch size (the backfill writes 10,000-event batches; DESIGN.md: batched writes, never row by row).
+ * whatever the batch size (the backfill writes batches of thousands of events; DESIGN.md: batched writes, never
+ * row by row).
  *
- * 1. One read: the stream lock, the highest operator and validator indexes, and only when the batch needs them,
- *    the stored rows it removes and the public keys of operators its validators name.
- * 2. The batch is folded in memory, in chain order: each addition gets `max + 1`; a removal of a row added in the
- *    same batch marks that pending row; each change yields its stream message, built from the row as it is at
- *    that point (an addition and its removal in one batch are two messages).
+ * 1. One read after the stream lock: the highest operator and validator indexes and stream seq, and only when the
+ *    batch has removals, the indexes of the stored live rows it removes.
+ * 2. The batch is folded in memory, in chain order: each addition gets `max + 1`, each change the next seq; a
+ *    removal of a row added in the same batch marks that pending row. Operator and validator messages are stored as
+ *    references to their row (its `added_seq` or `removed_seq` is the message's seq, see `schema/exporter.ts`);
+ *    decided messages as their JSON text.
  * 3. One write: a statement whose CTEs insert operators, validators and decided rows, update removed rows, append
- *    the stream messages and `pg_notify` the last seq. Each table's rows travel as one JSON parameter read with
- *    `json_to_recordset`: validators and certificates carry arrays of differing lengths, which `unnest` of a
- *    two-dimensional array cannot express, and the statement keeps a fixed, small number of parameters.
+ *    the stream messages and `pg_notify` the last seq.
  *
  * The caller's transaction (or one opened here) makes rows, messages and notification atomic.
  */
@@ -24,19 +24,12 @@ import {
   insertOperatorsSql,
   insertValidatorsSql,
   markRemovedSql,
+  type NewValidatorRow,
   type Removal,
 } from './exporterInsertStatements.js'
-import {
-  decidedEnvelopeJson,
-  type ExporterDecidedRow,
-  type ExporterOperatorRow,
-  type ExporterValidatorRow,
-  operatorEnvelopeJson,
-  validatorEnvelopeJson,
-} from './exporterMessages.js'
-import { lockExporterStream, notifyAppendedSql, type StreamAppend, streamInsertSql } from './exporterStreamOutbox.js'
+import { decidedEnvelopeJson, type ExporterDecidedRow, type ExporterOperatorRow } from './exporterMessages.js'
+import { lockExporterStream, type StreamAppend, streamAppendSql } from './exporterStreamOutbox.js'
 import { exporterWriteError } from './exporterWriteError.js'
-import { exporterOperators, exporterValidators } from './schema/index.js'
 
 export type ApplyExporterEventsReturnType = {
   /** Seq of the last stream message appended; undefined when the batch changed nothing. */
@@ -73,16 +66,18 @@ export function applyExporterEvents(
   const write = inExporterTransaction(db, async (tx) => {
     const stored = await readWhatTheBatchNeeds(tx, ordered)
     const newOperators: ExporterOperatorRow[] = []
-    const newValidators: ExporterValidatorRow[] = []
+    const newValidators: NewValidatorRow[] = []
     const newDecided: ExporterDecidedRow[] = []
     const operatorRemovals: Removal[] = []
     const validatorRemovals: Removal[] = []
     const appends: StreamAppend[] = []
-    const liveOperators = new Map<string, ExporterOperatorRow>(stored.removedOperators.map((r) => [r.operatorId, r]))
-    const liveValidators = new Map<string, ExporterValidatorRow>(stored.removedValidators.map((r) => [r.publicKey, r]))
-    const operatorKeys = stored.operatorKeys
+    // Live rows by operator id / validator public key: a stored row's index, or the pending row itself.
+    const liveOperators = new Map<string, number | ExporterOperatorRow>(stored.liveOperators)
+    const liveValidators = new Map<string, number | NewValidatorRow>(stored.liveValidators)
     let operatorIndex = stored.maxOperatorIndex
     let validatorIndex = stored.maxValidatorIndex
+    const firstSeq = stored.streamHead + 1n
+    let seq = Number(stored.streamHead)
 
     for (const event of ordered) {
       const at = event.location
@@ -96,101 +91,86 @@ export function applyExporterEvents(
             publicKey: event.publicKey.toLowerCase(),
             fee: event.fee.toString(),
             addedBlock: block,
-            addedBlockHash: at.blockHash,
             addedTransaction: at.transactionHash,
             addedLogIndex: at.logIndex,
+            addedSeq: ++seq,
             removedBlock: null,
-            removedBlockHash: null,
             removedTransaction: null,
             removedLogIndex: null,
+            removedSeq: null,
           }
           newOperators.push(row)
           liveOperators.set(row.operatorId, row)
-          operatorKeys.set(row.operatorId, row.publicKey)
-          appends.push({ type: 'operator', key: row.publicKey, payload: operatorEnvelopeJson(row), blockNumber: block })
+          appends.push({ type: 'operator', ref: row.index })
           break
         }
         case 'ValidatorAdded': {
-          const operatorIds = event.operatorIds.map((id) => id.toString())
-          const row: ExporterValidatorRow = {
+          const row: NewValidatorRow = {
             index: ++validatorIndex,
             publicKey: event.publicKey.toLowerCase(),
             owner: event.owner.toLowerCase(),
-            operatorIds,
-            operatorPublicKeys: operatorIds.map((id) => operatorKeys.get(id) ?? null) as string[],
+            operatorIds: event.operatorIds.map((id) => id.toString()),
             addedBlock: block,
-            addedBlockHash: at.blockHash,
             addedTransaction: at.transactionHash,
             addedLogIndex: at.logIndex,
+            addedSeq: ++seq,
             removedBlock: null,
-            removedBlockHash: null,
             removedTransaction: null,
             removedLogIndex: null,
+            removedSeq: null,
           }
           newValidators.push(row)
           liveValidators.set(row.publicKey, row)
-          appends.push({
-            type: 'validator',
-            key: row.publicKey,
-            payload: validatorEnvelopeJson(row),
-            blockNumber: block,
-          })
+          appends.push({ type: 'validator', ref: row.index })
           break
         }
         case 'OperatorRemoved':
         case 'ValidatorRemoved': {
           const operator = event.type === 'OperatorRemoved'
+          const live = operator ? liveOperators : liveValidators
           const key = operator ? event.operatorId.toString() : event.publicKey.toLowerCase()
-          const row = operator ? liveOperators.get(key) : liveValidators.get(key)
-          if (!row) {
+          const row = live.get(key)
+          if (row === undefined) {
             result.unknownRemovals.push(event)
             break
           }
-          ;(operator ? liveOperators : liveValidators).delete(key)
-          Object.assign(row, removedAt(at))
-          // Rows added in this batch are inserted already removed; stored ones are updated.
-          const pending = row.index > (operator ? stored.maxOperatorIndex : stored.maxValidatorIndex)
-          if (!pending) {
-            ;(operator ? operatorRemovals : validatorRemovals).push({
-              index: row.index,
-              block,
-              blockHash: at.blockHash,
-              transaction: at.transactionHash,
-              logIndex: at.logIndex,
-            })
+          live.delete(key)
+          const removal: Removal = {
+            index: typeof row === 'number' ? row : row.index,
+            block,
+            transaction: at.transactionHash,
+            logIndex: at.logIndex,
+            seq: ++seq,
           }
-          appends.push(
-            operator
-              ? {
-                  type: 'operator',
-                  key: row.publicKey,
-                  payload: operatorEnvelopeJson(row as ExporterOperatorRow),
-                  blockNumber: block,
-                }
-              : {
-                  type: 'validator',
-                  key: row.publicKey,
-                  payload: validatorEnvelopeJson(row as ExporterValidatorRow),
-                  blockNumber: block,
-                },
-          )
+          if (typeof row === 'number') {
+            // A stored row: updated.
+            ;(operator ? operatorRemovals : validatorRemovals).push(removal)
+          } else {
+            // A row added in this batch: inserted already removed.
+            row.removedBlock = removal.block
+            row.removedTransaction = removal.transaction
+            row.removedLogIndex = removal.logIndex
+            row.removedSeq = removal.seq
+          }
+          if (operator) result.removed.operator++
+          else result.removed.validator++
+          appends.push({ type: operator ? 'operator' : 'validator', ref: removal.index })
           break
         }
         case 'TaskDecided': {
           const row = decidedRow(event)
           newDecided.push(row)
-          appends.push({ type: 'decided', key: row.taskManager, payload: decidedEnvelopeJson(row), blockNumber: block })
+          seq++
+          appends.push({ type: 'decided', key: row.taskManager, payload: decidedEnvelopeJson(row) })
           break
         }
       }
     }
 
     result.added = { operator: newOperators.length, validator: newValidators.length, decided: newDecided.length }
-    result.removed = { operator: operatorRemovals.length, validator: validatorRemovals.length }
-    for (const row of newOperators) if (row.removedBlock !== null) result.removed.operator++
-    for (const row of newValidators) if (row.removedBlock !== null) result.removed.validator++
     if (appends.length === 0) return result
 
+    const stream = streamAppendSql(appends, firstSeq)
     const ctes: SQL[] = []
     if (newOperators.length > 0) ctes.push(sql`inserted_operators as (${insertOperatorsSql(newOperators)})`)
     if (newValidators.length > 0) ctes.push(sql`inserted_validators as (${insertValidatorsSql(newValidators)})`)
@@ -199,25 +179,14 @@ export function applyExporterEvents(
       ctes.push(sql`removed_operators as (${markRemovedSql('exporter_operators', operatorRemovals)})`)
     if (validatorRemovals.length > 0)
       ctes.push(sql`removed_validators as (${markRemovedSql('exporter_validators', validatorRemovals)})`)
-    ctes.push(sql`appended as (${streamInsertSql(appends)})`)
-    const written = (await tx.execute(sql`with ${sql.join(ctes, sql`, `)} ${notifyAppendedSql}`)) as unknown as {
-      rows: { last_seq: string }[]
-    }
-    result.lastSeq = BigInt(written.rows[0]?.last_seq as string)
+    ctes.push(...stream.ctes)
+    await tx.execute(sql`with ${sql.join(ctes, sql`, `)} ${stream.notify}`)
+    result.lastSeq = stream.lastSeq
     return result
   })
   return write.catch((err) => {
     throw exporterWriteError(`store ${events.length} exporter events`, err)
   })
-}
-
-function removedAt(at: ExporterEvent['location']) {
-  return {
-    removedBlock: Number(at.blockNumber),
-    removedBlockHash: at.blockHash,
-    removedTransaction: at.transactionHash,
-    removedLogIndex: at.logIndex,
-  }
 }
 
 /** `events` sorted by (block, log index); the same array when it already is (the indexer's normal case). */
@@ -264,65 +233,45 @@ function decidedRow(event: Extract<ExporterEvent, { type: 'TaskDecided' }>): Exp
 type StoredForBatch = {
   maxOperatorIndex: number
   maxValidatorIndex: number
-  /** Operator id → public key, for the operators the batch's validators name. */
-  operatorKeys: Map<string, string | null>
-  /** Live stored rows the batch removes. */
-  removedOperators: ExporterOperatorRow[]
-  removedValidators: ExporterValidatorRow[]
+  streamHead: bigint
+  /** Index of each live stored row the batch removes, by operator id / validator public key. */
+  liveOperators: [string, number][]
+  liveValidators: [string, number][]
 }
 
 async function readWhatTheBatchNeeds(tx: DrizzleExecutor, events: readonly ExporterEvent[]): Promise<StoredForBatch> {
-  const namedOperators = new Set<string>()
-  const addedOperators = new Set<string>()
   const removedOperatorIds = new Set<string>()
   const removedValidatorKeys = new Set<string>()
   for (const event of events) {
-    if (event.type === 'OperatorAdded') addedOperators.add(event.operatorId.toString())
-    else if (event.type === 'ValidatorAdded') for (const id of event.operatorIds) namedOperators.add(id.toString())
-    else if (event.type === 'OperatorRemoved') removedOperatorIds.add(event.operatorId.toString())
+    if (event.type === 'OperatorRemoved') removedOperatorIds.add(event.operatorId.toString())
     else if (event.type === 'ValidatorRemoved') removedValidatorKeys.add(event.publicKey.toLowerCase())
   }
-  for (const id of addedOperators) namedOperators.delete(id)
 
   // The lock first, in its own statement: a statement that waited for it inside would read with the snapshot it
   // took before waiting.
   await lockExporterStream(tx)
   const maxima = await tx.execute(sql`select (select coalesce(max(index), -1) from exporter_operators) as operators,
-    (select coalesce(max(index), -1) from exporter_validators) as validators`)
-  const keys =
-    namedOperators.size === 0
-      ? undefined
-      : await tx.execute(sql`select operator_id, public_key from exporter_operators
-          where operator_id = any(${sql.param([...namedOperators])}::numeric[])`)
-  const removedOperators =
+    (select coalesce(max(index), -1) from exporter_validators) as validators,
+    (select coalesce(max(seq), 0) from exporter_stream)::text as seq`)
+  const operators =
     removedOperatorIds.size === 0
-      ? []
-      : await tx
-          .select()
-          .from(exporterOperators)
-          .where(
-            sql`${exporterOperators.operatorId} = any(${sql.param([...removedOperatorIds])}::numeric[])
-              and ${exporterOperators.removedBlock} is null`,
-          )
-  const removedValidators =
+      ? undefined
+      : await tx.execute(sql`select operator_id::text as key, index from exporter_operators
+          where operator_id = any(${sql.param([...removedOperatorIds])}::numeric[]) and removed_block is null`)
+  const validators =
     removedValidatorKeys.size === 0
-      ? []
-      : await tx
-          .select()
-          .from(exporterValidators)
-          .where(
-            sql`${exporterValidators.publicKey} = any(${sql.param([...removedValidatorKeys])}::text[])
-              and ${exporterValidators.removedBlock} is null`,
-          )
+      ? undefined
+      : await tx.execute(sql`select public_key as key, index from exporter_validators
+          where public_key = any(${sql.param([...removedValidatorKeys])}::text[]) and removed_block is null`)
   const rowsOf = <T>(result: unknown) => (result as { rows: T[] } | undefined)?.rows ?? []
-  const [max] = rowsOf<{ operators: number | string; validators: number | string }>(maxima)
+  const [max] = rowsOf<{ operators: number | string; validators: number | string; seq: string }>(maxima)
+  const entries = (result: unknown) =>
+    rowsOf<{ key: string; index: number | string }>(result).map((r): [string, number] => [r.key, Number(r.index)])
   return {
     maxOperatorIndex: Number(max?.operators ?? -1),
     maxValidatorIndex: Number(max?.validators ?? -1),
-    operatorKeys: new Map(
-      rowsOf<{ operator_id: string; public_key: string }>(keys).map((r) => [r.operator_id, r.public_key]),
-    ),
-    removedOperators,
-    removedValidators,
+    streamHead: BigInt(max?.seq ?? '0'),
+    liveOperators: entries(operators),
+    liveValidators: entries(validators),
   }
 }

@@ -1,7 +1,7 @@
 /**
- * The exporter's wire messages, built from its rows. They live beside the repository because the stream outbox
- * stores each message's exact JSON text in the transaction that writes its row: `/query` (which builds them
- * from the rows) and `/stream` (which sends the stored text) therefore always agree.
+ * The exporter's wire messages, built from its rows. They live beside the repository because `/query` and
+ * `/stream` build operator and validator messages from the same rows with the same functions (the stream outbox
+ * refers to the row; see `schema/exporter.ts`), so the two always agree.
  *
  * Shapes follow the SSV exporter's API (ssvlabs/ssv `exporter/api`): operators and validators by the exporter's
  * insertion `index`, decided messages as SSV's signed IBFT message with the task manager as `lambda` and the task
@@ -11,7 +11,11 @@ import { type Address, getAddress, type Hex } from 'viem'
 import type { exporterDecided, exporterOperators, exporterValidators } from './schema/index.js'
 
 export type ExporterOperatorRow = typeof exporterOperators.$inferSelect
-export type ExporterValidatorRow = typeof exporterValidators.$inferSelect
+/**
+ * A validator row with its operators' public keys (same order as `operatorIds`), joined from the operators table
+ * when read; null for an operator the exporter never indexed (added before `--from-block`).
+ */
+export type ExporterValidatorRow = typeof exporterValidators.$inferSelect & { operatorPublicKeys: (string | null)[] }
 export type ExporterDecidedRow = typeof exporterDecided.$inferSelect
 
 /**
@@ -183,8 +187,8 @@ export function decidedEnvelope(row: ExporterDecidedRow): StreamEnvelope {
 }
 
 /*
- * The same envelopes as JSON text, written directly: the writer serialises one per indexed row (10,000 in a
- * backfill batch), and building the object to `JSON.stringify` it cost about twice as much. The output is exactly
+ * The same envelopes as JSON text, written directly: every stream server serialises one per message it reads
+ * (pages of hundreds), and building the object to `JSON.stringify` it cost about twice as much. The output is exactly
  * `JSON.stringify(xEnvelope(row))` (a test holds them equal); strings that are not plain hex or decimal go through
  * `JSON.stringify`, so nothing unescaped can reach the JSON.
  */

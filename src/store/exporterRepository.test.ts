@@ -22,12 +22,17 @@ async function streamOf(database: Database) {
   return rows.map((row) => ({ seq: row.seq, key: row.key, message: JSON.parse(row.payload) }))
 }
 
-/** Every table's content, for comparing two databases. */
+/**
+ * Every table's content, for comparing two databases; without the rows' stream seqs, which count every message
+ * sent (a detour through a reorganisation sends more).
+ */
 async function tablesOf(database: Database) {
   const exporter = createExporterRepository(database.db)
+  const withoutSeqs = <row extends { addedSeq: number; removedSeq: number | null }>(rows: row[]) =>
+    rows.map(({ addedSeq: _added, removedSeq: _removed, ...rest }) => rest)
   return {
-    operators: await exporter.listOperators({ from: 0, to: 1_000_000 }),
-    validators: await exporter.listValidators({ from: 0, to: 1_000_000 }),
+    operators: withoutSeqs(await exporter.listOperators({ from: 0, to: 1_000_000 })),
+    validators: withoutSeqs(await exporter.listValidators({ from: 0, to: 1_000_000 })),
     decided: await exporter.listDecided({ taskManager: testTaskManager, from: 0, to: 1_000_000 }),
   }
 }
@@ -195,6 +200,7 @@ describe('exporterRepository', () => {
     ])
     await exporter.applyEvents(orphaned)
     const before = (await exporter.streamHead()) as bigint
+    const sentBefore = await streamOf(ctx.database)
 
     const rolledBack = await exporter.rollback('sync', 2n)
     expect(rolledBack.retracted).toEqual([
@@ -222,6 +228,8 @@ describe('exporterRepository', () => {
 
     await exporter.applyEvents(replacement)
     const afterReorg = await tablesOf(ctx.database)
+    // Messages sent before the rollback read back exactly as they were sent, though their rows changed or left.
+    expect((await streamOf(ctx.database)).slice(0, sentBefore.length)).toEqual(sentBefore)
 
     // The same chain indexed without the detour gives the same tables.
     const other = (await import('../../test/database.js')).openTestDatabase

@@ -15,37 +15,18 @@ import {
   inExporterTransaction,
 } from './applyExporterEvents.js'
 import type { DrizzleExecutor } from './database.js'
-import type {
-  ExporterDecidedRow,
-  ExporterMessageType,
-  ExporterOperatorRow,
-  ExporterValidatorRow,
-} from './exporterMessages.js'
+import type { ExporterDecidedRow, ExporterOperatorRow, ExporterValidatorRow } from './exporterMessages.js'
+import { selectValidatorRows } from './exporterValidatorRows.js'
 import { exporterWriteError } from './exporterWriteError.js'
+import { type ExporterStreamRow, type ReadExporterStreamParameters, readExporterStream } from './readExporterStream.js'
 import { type RollbackExporterReturnType, rollbackExporter } from './rollbackExporter.js'
+
+export type { ExporterStreamRow, ReadExporterStreamParameters }
+
 import { exporterDecided, exporterOperators, exporterSyncBlocks, exporterValidators } from './schema/index.js'
 
 /** A remembered block header (the log sync's `BlockRef`). */
 export type ExporterSyncBlock = { number: bigint; hash: Hex; parentHash: Hex }
-
-/** One stored stream message: its seq (the client's cursor) and its exact JSON text. */
-export type ExporterStreamRow = {
-  seq: bigint
-  type: ExporterMessageType | 'retraction'
-  key: string | null
-  /** The message's JSON text without `cursor`. */
-  payload: string
-}
-
-export type ReadExporterStreamParameters = {
-  /** Rows with `seq` greater than this. */
-  after: bigint
-  limit: number
-  /** Only these types (retractions always match). */
-  types?: readonly ExporterMessageType[] | undefined
-  /** Only messages whose key is this (case-insensitive; retractions always match). */
-  key?: string | undefined
-}
 
 /** How many headers a sync keeps by default: deeper than any reorganisation it should survive. */
 export const defaultKeptSyncBlocks = 256
@@ -139,9 +120,7 @@ export function createExporterRepository(db: DrizzleExecutor): ExporterRepositor
     },
 
     listValidators({ from, to, publicKey }) {
-      return db
-        .select()
-        .from(exporterValidators)
+      return selectValidatorRows(db)
         .where(
           and(
             between(exporterValidators.index, from, to),
@@ -161,21 +140,8 @@ export function createExporterRepository(db: DrizzleExecutor): ExporterRepositor
         .orderBy(asc(exporterDecided.taskIndex))
     },
 
-    async readStream({ after, limit, types, key }) {
-      const typeFilter =
-        types === undefined ? sql`` : sql`and (type = any(${sql.param([...types])}::text[]) or type = 'retraction')`
-      const keyFilter = key === undefined ? sql`` : sql`and (key = ${key.toLowerCase()} or key is null)`
-      const result = (await db.execute(sql`select seq::text as seq, type, key, payload::text as payload
-        from exporter_stream
-        where seq > ${after.toString()}::bigint ${typeFilter} ${keyFilter}
-        order by exporter_stream.seq
-        limit ${limit}`)) as unknown as { rows: { seq: string; type: string; key: string | null; payload: string }[] }
-      return result.rows.map((row) => ({
-        seq: BigInt(row.seq),
-        type: row.type as ExporterStreamRow['type'],
-        key: row.key,
-        payload: row.payload,
-      }))
+    readStream(parameters) {
+      return readExporterStream(db, parameters)
     },
 
     async streamHead() {

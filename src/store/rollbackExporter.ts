@@ -4,21 +4,27 @@
  * stream is told in the same transaction: one `retraction` message listing what was taken back, then each row
  * whose removal was undone, re-sent as it is again (`removed: false`). Stream messages themselves are never
  * deleted: a client replaying from an old cursor sees the orphaned messages followed by their retraction, as a
- * live client did.
+ * live client did. Messages stored as references to a row this deletes or un-removes are written out as text
+ * first (the row will no longer hold them; see `schema/exporter.ts`).
  *
  * Indexes stay deterministic: the deleted rows are exactly the highest indexes (indexes follow chain order), so
  * the rows of the replacing blocks get the indexes an uninterrupted run would have given them.
  */
-import { and, eq, gt, isNotNull, lte } from 'drizzle-orm'
+import { and, eq, gt, isNotNull, lte, type SQL, sql } from 'drizzle-orm'
+import { arrayParameter } from './arrayParameter.js'
 import type { DrizzleExecutor } from './database.js'
 import {
   checksumAddress,
+  type ExporterOperatorRow,
+  type ExporterValidatorRow,
   operatorEnvelopeJson,
   type RetractedItem,
   type StreamEnvelope,
   validatorEnvelopeJson,
 } from './exporterMessages.js'
 import { appendStream, lockExporterStream, type StreamAppend } from './exporterStreamOutbox.js'
+import { selectValidatorRows } from './exporterValidatorRows.js'
+import { operatorMessageJson, validatorMessageJson } from './readExporterStream.js'
 import { exporterDecided, exporterOperators, exporterSyncBlocks, exporterValidators } from './schema/index.js'
 
 export type RollbackExporterReturnType = {
@@ -41,55 +47,36 @@ export async function rollbackExporter(
 ): Promise<RollbackExporterReturnType> {
   const above = ancestor === undefined ? -1 : Number(ancestor)
   await lockExporterStream(tx)
-  const operators = await tx
-    .delete(exporterOperators)
-    .where(gt(exporterOperators.addedBlock, above))
-    .returning({ index: exporterOperators.index })
-  const validators = await tx
-    .delete(exporterValidators)
-    .where(gt(exporterValidators.addedBlock, above))
-    .returning({ index: exporterValidators.index })
+  // `added_block <= above` holds for every row left; written out so a restore never touches a deleted row.
+  const restoredWhere = (table: typeof exporterOperators | typeof exporterValidators) =>
+    and(isNotNull(table.removedBlock), gt(table.removedBlock, above), lte(table.addedBlock, above))
+  const deletedOperators = await tx.select().from(exporterOperators).where(gt(exporterOperators.addedBlock, above))
+  const deletedValidators = await selectValidatorRows(tx).where(gt(exporterValidators.addedBlock, above))
+  const restoredOperators = await tx.select().from(exporterOperators).where(restoredWhere(exporterOperators))
+  const restoredValidators = await selectValidatorRows(tx).where(restoredWhere(exporterValidators))
+  await writeOutReferences(tx, deletedOperators, deletedValidators, restoredOperators, restoredValidators)
+
   const decided = await tx
     .delete(exporterDecided)
     .where(gt(exporterDecided.blockNumber, above))
     .returning({ taskManager: exporterDecided.taskManager, taskIndex: exporterDecided.taskIndex })
-  const cleared = {
-    removedBlock: null,
-    removedBlockHash: null,
-    removedTransaction: null,
-    removedLogIndex: null,
+  if (deletedOperators.length > 0) await tx.delete(exporterOperators).where(gt(exporterOperators.addedBlock, above))
+  if (deletedValidators.length > 0) await tx.delete(exporterValidators).where(gt(exporterValidators.addedBlock, above))
+  const cleared = { removedBlock: null, removedTransaction: null, removedLogIndex: null, removedSeq: null }
+  if (restoredOperators.length > 0) {
+    await tx.update(exporterOperators).set(cleared).where(restoredWhere(exporterOperators))
   }
-  // `added_block <= above` holds for every row left; written out so the statement never touches a deleted row.
-  const restoredOperators = await tx
-    .update(exporterOperators)
-    .set(cleared)
-    .where(
-      and(
-        isNotNull(exporterOperators.removedBlock),
-        gt(exporterOperators.removedBlock, above),
-        lte(exporterOperators.addedBlock, above),
-      ),
-    )
-    .returning()
-  const restoredValidators = await tx
-    .update(exporterValidators)
-    .set(cleared)
-    .where(
-      and(
-        isNotNull(exporterValidators.removedBlock),
-        gt(exporterValidators.removedBlock, above),
-        lte(exporterValidators.addedBlock, above),
-      ),
-    )
-    .returning()
+  if (restoredValidators.length > 0) {
+    await tx.update(exporterValidators).set(cleared).where(restoredWhere(exporterValidators))
+  }
   await tx
     .delete(exporterSyncBlocks)
     .where(and(eq(exporterSyncBlocks.syncName, syncName), gt(exporterSyncBlocks.number, BigInt(above))))
 
   const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index
   const retracted: RetractedItem[] = [
-    ...operators.sort(byIndex).map((row) => ({ type: 'operator' as const, index: row.index })),
-    ...validators.sort(byIndex).map((row) => ({ type: 'validator' as const, index: row.index })),
+    ...deletedOperators.sort(byIndex).map((row) => ({ type: 'operator' as const, index: row.index })),
+    ...deletedValidators.sort(byIndex).map((row) => ({ type: 'validator' as const, index: row.index })),
     ...decided
       .sort((a, b) =>
         a.taskManager < b.taskManager ? -1 : a.taskManager > b.taskManager ? 1 : a.taskIndex - b.taskIndex,
@@ -104,27 +91,59 @@ export async function rollbackExporter(
   const blockNumber = ancestor === undefined ? null : above
   if (retracted.length > 0) {
     const payload: StreamEnvelope = { type: 'retraction', data: retracted, blockNumber }
-    appends.push({ type: 'retraction', key: null, payload: JSON.stringify(payload), blockNumber })
+    appends.push({ type: 'retraction', key: null, payload: JSON.stringify(payload) })
   }
+  // Re-sent as text: the row's seqs stay those of its addition (and of a later removal).
   for (const row of restoredOperators.sort(byIndex)) {
-    appends.push({
-      type: 'operator',
-      key: row.publicKey,
-      payload: operatorEnvelopeJson(row),
-      blockNumber: row.addedBlock,
-    })
+    appends.push({ type: 'operator', key: row.publicKey, payload: operatorEnvelopeJson({ ...row, ...cleared }) })
   }
   for (const row of restoredValidators.sort(byIndex)) {
-    appends.push({
-      type: 'validator',
-      key: row.publicKey,
-      payload: validatorEnvelopeJson(row),
-      blockNumber: row.addedBlock,
-    })
+    appends.push({ type: 'validator', key: row.publicKey, payload: validatorEnvelopeJson({ ...row, ...cleared }) })
   }
   return {
     retracted,
     restored: { operator: restoredOperators.length, validator: restoredValidators.length },
     lastSeq: await appendStream(tx, appends),
   }
+}
+
+/**
+ * Writes the text of every message stored by reference to a row about to be deleted (its addition and removal)
+ * or un-removed (its removal) into the outbox row, with its key.
+ */
+async function writeOutReferences(
+  tx: DrizzleExecutor,
+  deletedOperators: readonly ExporterOperatorRow[],
+  deletedValidators: readonly ExporterValidatorRow[],
+  restoredOperators: readonly ExporterOperatorRow[],
+  restoredValidators: readonly ExporterValidatorRow[],
+): Promise<void> {
+  const texts: { seq: bigint; key: string; payload: string }[] = []
+  const add = <row extends ExporterOperatorRow | ExporterValidatorRow>(
+    row: row,
+    seq: number | null,
+    json: (row: row, seq: bigint) => string,
+  ) => {
+    if (seq === null) return
+    texts.push({ seq: BigInt(seq), key: row.publicKey, payload: json(row, BigInt(seq)) })
+  }
+  for (const row of deletedOperators) {
+    add(row, row.addedSeq, operatorMessageJson)
+    add(row, row.removedSeq, operatorMessageJson)
+  }
+  for (const row of deletedValidators) {
+    add(row, row.addedSeq, validatorMessageJson)
+    add(row, row.removedSeq, validatorMessageJson)
+  }
+  for (const row of restoredOperators) add(row, row.removedSeq, operatorMessageJson)
+  for (const row of restoredValidators) add(row, row.removedSeq, validatorMessageJson)
+  if (texts.length === 0) return
+  const payloads = `[${texts.map((text) => text.payload).join(',')}]`
+  const statement: SQL = sql`update exporter_stream as s set key = input.key, payload = input.payload
+    from rows from (
+      unnest(${arrayParameter(texts, (t) => t.seq)}::int8[], ${arrayParameter(texts, (t) => t.key)}::text[]),
+      json_array_elements(${payloads}::json)
+    ) as input(seq, key, payload)
+    where s.seq = input.seq and s.payload is null`
+  await tx.execute(statement)
 }

@@ -25,22 +25,21 @@ CREATE TABLE "exporter_operators" (
 	"public_key" text NOT NULL,
 	"fee" numeric(78, 0) NOT NULL,
 	"added_block" bigint NOT NULL,
-	"added_block_hash" text NOT NULL,
 	"added_transaction" text NOT NULL,
 	"added_log_index" integer NOT NULL,
+	"added_seq" bigint NOT NULL,
 	"removed_block" bigint,
-	"removed_block_hash" text,
 	"removed_transaction" text,
-	"removed_log_index" integer
+	"removed_log_index" integer,
+	"removed_seq" bigint
 );
 --> statement-breakpoint
 CREATE TABLE "exporter_stream" (
-	"seq" bigserial PRIMARY KEY NOT NULL,
+	"seq" bigint PRIMARY KEY NOT NULL,
 	"type" text NOT NULL,
+	"ref" integer,
 	"key" text,
-	"payload" json NOT NULL,
-	"block_number" bigint,
-	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+	"payload" json
 );
 --> statement-breakpoint
 CREATE TABLE "exporter_sync_blocks" (
@@ -56,21 +55,20 @@ CREATE TABLE "exporter_validators" (
 	"public_key" text NOT NULL,
 	"owner" text NOT NULL,
 	"operator_ids" numeric(20, 0)[] NOT NULL,
-	"operator_public_keys" text[] NOT NULL,
 	"added_block" bigint NOT NULL,
-	"added_block_hash" text NOT NULL,
 	"added_transaction" text NOT NULL,
 	"added_log_index" integer NOT NULL,
+	"added_seq" bigint NOT NULL,
 	"removed_block" bigint,
-	"removed_block_hash" text,
 	"removed_transaction" text,
-	"removed_log_index" integer
+	"removed_log_index" integer,
+	"removed_seq" bigint
 );
 --> statement-breakpoint
 CREATE INDEX "exporter_decided_block_number" ON "exporter_decided" USING btree ("block_number");--> statement-breakpoint
 CREATE UNIQUE INDEX "exporter_operators_operator_id" ON "exporter_operators" USING btree ("operator_id");--> statement-breakpoint
 CREATE INDEX "exporter_operators_added_block" ON "exporter_operators" USING btree ("added_block");--> statement-breakpoint
 CREATE INDEX "exporter_operators_removed_block" ON "exporter_operators" USING btree ("removed_block") WHERE "exporter_operators"."removed_block" is not null;--> statement-breakpoint
-CREATE UNIQUE INDEX "exporter_validators_live_public_key" ON "exporter_validators" USING btree ("public_key") WHERE "exporter_validators"."removed_block" is null;--> statement-breakpoint
+CREATE INDEX "exporter_validators_public_key" ON "exporter_validators" USING hash ("public_key");--> statement-breakpoint
 CREATE INDEX "exporter_validators_added_block" ON "exporter_validators" USING btree ("added_block");--> statement-breakpoint
 CREATE INDEX "exporter_validators_removed_block" ON "exporter_validators" USING btree ("removed_block") WHERE "exporter_validators"."removed_block" is not null;

@@ -2,18 +2,23 @@
  * The exporter's tables (`exporterRepository.ts`): what it indexed from the registry and the task manager, the
  * block headers its log sync remembers for reorg detection, and the stream outbox every `/stream` server reads.
  *
- * Every indexed row records the log that added it (block number and hash, transaction, log index) and, once
- * removed, the log that removed it. A reorganisation back to block A is then two statements per table: delete
- * the rows added above A, clear the removals above A. Insertion indexes (`index`) are assigned `max + 1` by the
- * single writer in chain order, so after such a rollback the chain that replaces the orphaned blocks gets exactly
- * the indexes an uninterrupted run would have given it.
+ * Every indexed row records the log that added it (block number, transaction, log index) and, once removed, the
+ * log that removed it. A reorganisation back to block A is then two statements per table: delete the rows added
+ * above A, clear the removals above A. Insertion indexes (`index`) are assigned `max + 1` by the single writer in
+ * chain order, so after such a rollback the chain that replaces the orphaned blocks gets exactly the indexes an
+ * uninterrupted run would have given it. Operator and validator rows keep no block hash: the remembered headers
+ * (`exporter_sync_blocks`) are the hash chain, and rollbacks go by block number.
+ *
+ * The tables are written in batches of thousands of rows during a backfill, so every column and index is paid
+ * for once per event: rows hold what the messages and rollbacks need and nothing derived (a validator's operator
+ * public keys are joined from `exporter_operators` when read), and the stream outbox refers to the row a message
+ * shows instead of holding a copy of it.
  *
  * Operator ids are uint64 on chain: `numeric(20, 0)`, because Postgres `bigint` stops at 2^63 − 1.
  */
 import { sql } from 'drizzle-orm'
 import {
   bigint,
-  bigserial,
   index,
   integer,
   json,
@@ -22,24 +27,26 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
 
-/** The log that added a row: block, block hash, transaction, log index. */
+/**
+ * The log that added a row (block, transaction, log index) and the seq of the stream message that announced it
+ * (see `exporterStream`).
+ */
 const addedColumns = () => ({
   addedBlock: bigint('added_block', { mode: 'number' }).notNull(),
-  addedBlockHash: text('added_block_hash').notNull(),
   addedTransaction: text('added_transaction').notNull(),
   addedLogIndex: integer('added_log_index').notNull(),
+  addedSeq: bigint('added_seq', { mode: 'number' }).notNull(),
 })
 
-/** The log that removed a row; all null while it is live. */
+/** The log that removed a row and the seq of its stream message; all null while the row is live. */
 const removedColumns = () => ({
   removedBlock: bigint('removed_block', { mode: 'number' }),
-  removedBlockHash: text('removed_block_hash'),
   removedTransaction: text('removed_transaction'),
   removedLogIndex: integer('removed_log_index'),
+  removedSeq: bigint('removed_seq', { mode: 'number' }),
 })
 
 /** Registry operators (`OperatorAdded` / `OperatorRemoved`). Public keys are lower-case hex. */
@@ -66,7 +73,10 @@ export const exporterOperators = pgTable(
 
 /**
  * Registry validators (`ValidatorAdded` / `ValidatorRemoved`). A removed validator may be registered again: that
- * is a new row with a new index; at most one row per public key is live (not removed).
+ * is a new row with a new index. At most one row per public key is live (not removed): the registry refuses a
+ * second registration of a live key, so no unique index enforces it here. The public key index is a hash index,
+ * which serves the equality lookups (removals, `/query` by key) at less cost per insert than a B-tree of
+ * 98-character keys (measured here for 100,000 validators: 13–30 % less write time, on PGlite and PostgreSQL).
  */
 export const exporterValidators = pgTable(
   'exporter_validators',
@@ -75,18 +85,17 @@ export const exporterValidators = pgTable(
     index: integer('index').primaryKey(),
     publicKey: text('public_key').notNull(),
     owner: text('owner').notNull(),
-    operatorIds: numeric('operator_ids', { precision: 20, scale: 0 }).array().notNull(),
     /**
-     * The public key of each operator in `operator_ids` (same order) as indexed when the validator was added;
-     * null for an operator the exporter never saw (added before `--from-block`). Resolved once at insert, so a
-     * validator's message is the same in `/query` and in the stream outbox.
+     * In the registry's order. Their public keys are joined from `exporter_operators` when read: the registry only
+     * accepts active operators, so every operator a validator names was added before it, and an operator's row
+     * never changes its key (nor leaves, except in a rollback that takes the validator with it).
      */
-    operatorPublicKeys: text('operator_public_keys').array().notNull(),
+    operatorIds: numeric('operator_ids', { precision: 20, scale: 0 }).array().notNull(),
     ...addedColumns(),
     ...removedColumns(),
   },
   (table) => [
-    uniqueIndex('exporter_validators_live_public_key').on(table.publicKey).where(sql`${table.removedBlock} is null`),
+    index('exporter_validators_public_key').using('hash', table.publicKey),
     index('exporter_validators_added_block').on(table.addedBlock),
     index('exporter_validators_removed_block').on(table.removedBlock).where(sql`${table.removedBlock} is not null`),
   ],
@@ -141,18 +150,27 @@ export const exporterSyncBlocks = pgTable(
 
 /**
  * The stream outbox: every message `/stream` sends, in order, written in the same transaction as the rows it
- * describes. `seq` is the `cursor` clients resume from. `payload` is the message's exact JSON text (`json`, not
- * `jsonb`: kept byte for byte and in key order, and never queried into, so a stream server sends it without
- * parsing or re-serialising it). `key` is what a subscription's `publicKey` filter matches, lower-case: the
- * operator's or validator's public key, the decided message's task manager; null for retractions.
+ * describes. `seq` is the `cursor` clients resume from, assigned `max + 1` by the writer under the stream lock (so
+ * the same chain always gets the same seqs, and a restarted writer continues without a gap).
+ *
+ * A message is stored in one of two ways:
+ * - By reference (`ref`, no `payload`): an operator's or validator's addition or removal, the bulk of the stream.
+ *   `ref` is the row's `index`; the row's `added_seq` or `removed_seq` equals the message's seq and says which of
+ *   the two it is, and the message is built from the row when read, exactly as `/query` builds it.
+ * - As text (`payload`): decided messages (their certificate goes through `jsonb` in `exporter_decided`, whose
+ *   key order would not survive), retractions and the rows a rollback re-sends, and every referenced message whose
+ *   row a rollback deletes or whose removal it undoes: its text is written into `payload` first, so a client
+ *   replaying from an old cursor still gets the orphaned messages as they were sent. `json`, not `jsonb`: kept byte
+ *   for byte and in key order, never queried into.
+ *
+ * `key` is what a subscription's `publicKey` filter matches, lower-case, for messages stored as text: the row's
+ * public key, the decided message's task manager; null for retractions (and for references: their row has it).
  */
 export const exporterStream = pgTable('exporter_stream', {
-  seq: bigserial('seq', { mode: 'bigint' }).primaryKey(),
+  seq: bigint('seq', { mode: 'bigint' }).primaryKey(),
   /** operator | validator | decided | retraction */
   type: text('type').notNull(),
+  ref: integer('ref'),
   key: text('key'),
-  payload: json('payload').notNull(),
-  /** The block of the change (the ancestor for a retraction; null when a retraction took back everything). */
-  blockNumber: bigint('block_number', { mode: 'number' }),
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date', precision: 3 }).notNull().defaultNow(),
+  payload: json('payload'),
 })
