@@ -1,7 +1,9 @@
 /**
  * The second process of bench/pool.bench.ts: 10,000 operators checking in over one HTTP/2 connection per target,
  * `concurrency` calls in flight. Tokens are signed before the clock starts (signing is the operators' cost, not the
- * aggregator's); the burst is timed from the first call to the last answer. Driven over IPC by the bench.
+ * aggregator's); the burst is timed from the first call to the last answer. A burst longer than `signAhead` (the
+ * untimed cold pass) signs its tokens a slice at a time as it goes, so that none is older than the aggregator's 30 s
+ * window when it is sent, however slow the pass. Driven over IPC by the bench.
  */
 import * as grpc from '@grpc/grpc-js'
 import type { Address, Hex } from 'viem'
@@ -10,8 +12,10 @@ import { signCheckinToken } from '../src/pool/index.js'
 
 export type ClientRequest =
   | { type: 'init'; keys: Hex[]; addresses: Address[]; targets: Record<string, string> }
-  | { type: 'burst'; target: string; count: number; concurrency: number }
+  | { type: 'burst'; target: string; count: number; concurrency: number; signAhead?: number | undefined }
   | { type: 'gets'; url: string; count: number }
+  | { type: 'sign'; count: number }
+  | { type: 'paced'; target: string; rate: number }
 
 /** Milliseconds of each `GET`, one after the other, body read to the end; and the body's size. */
 export type GetsResult = { type: 'gets'; times: number[]; bytes: number }
@@ -34,6 +38,12 @@ type NodeClient = grpc.Client & {
   ): grpc.ClientUnaryCall
 }
 const NodeClientConstructor = grpc.makeGenericClientConstructor(NodeService, 'Node')
+
+/** The status and message of a failed call, addresses and numbers masked so that refusals of one kind count together. */
+function refusal(error: grpc.ServiceError): string {
+  const details = error.details.replace(/0x[0-9a-fA-F]{40}/g, '<address>').replace(/[0-9]+/g, 'N')
+  return `${grpc.status[error.code] ?? error.code}: ${details}`
+}
 
 let keys: Hex[] = []
 let addresses: Address[] = []
@@ -64,10 +74,10 @@ function prepare(count: number) {
   return calls
 }
 
-async function burst(target: string, count: number, concurrency: number): Promise<BurstResult> {
+async function burst(target: string, count: number, concurrency: number, signAhead = count): Promise<BurstResult> {
   const client = clients.get(target)
   if (!client) throw new Error(`unknown target ${target}`)
-  const calls = prepare(count)
+  const calls = prepare(Math.min(count, signAhead))
   const errors: Record<string, number> = {}
   let ok = 0
   let next = 0
@@ -76,11 +86,14 @@ async function burst(target: string, count: number, concurrency: number): Promis
   const started = performance.now()
   await new Promise<void>((resolve) => {
     const send = () => {
+      if (next === calls.length && calls.length < count) {
+        calls.push(...prepare(Math.min(signAhead, count - calls.length)))
+      }
       const call = calls[next++]
       if (!call) return
       client.ping(call.request, call.metadata, { deadline: Date.now() + 30_000 }, (error) => {
         if (error) {
-          const name = grpc.status[error.code] ?? String(error.code)
+          const name = refusal(error)
           errors[name] = (errors[name] ?? 0) + 1
         } else ok++
         if (++done === count) resolve()
@@ -92,6 +105,52 @@ async function burst(target: string, count: number, concurrency: number): Promis
   const ms = performance.now() - started
   const used = process.cpuUsage(cpu)
   return { type: 'burst', ms, ok, errors, cpuMs: (used.user + used.system) / 1000 }
+}
+
+/** An open-loop run: check-in latencies in ms at the 50th and 99th percentile. */
+export type PacedResult = Omit<BurstResult, 'type'> & { type: 'paced'; p50: number; p99: number }
+
+let signed: ReturnType<typeof prepare> = []
+
+/**
+ * The check-ins signed by the last `sign` request, sent at `rate` a second whatever the answers, as operators on a
+ * timer do (open loop), with no cap on calls in flight.
+ */
+async function paced(target: string, rate: number): Promise<PacedResult> {
+  const client = clients.get(target)
+  if (!client) throw new Error(`unknown target ${target}`)
+  const calls = signed
+  const count = calls.length
+  const errors: Record<string, number> = {}
+  const latencies: number[] = []
+  let ok = 0
+  let sent = 0
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  await new Promise<void>((resolve) => {
+    const dispatch = () => {
+      const due = Math.min(count, Math.floor(((performance.now() - started) * rate) / 1000) + 1)
+      for (; sent < due; sent++) {
+        const call = calls[sent] as (typeof calls)[number]
+        const at = performance.now()
+        client.ping(call.request, call.metadata, { deadline: Date.now() + 30_000 }, (error) => {
+          latencies.push(performance.now() - at)
+          if (error) {
+            const name = refusal(error)
+            errors[name] = (errors[name] ?? 0) + 1
+          } else ok++
+          if (latencies.length === count) resolve()
+        })
+      }
+      if (sent < count) setTimeout(dispatch, 1)
+    }
+    dispatch()
+  })
+  const ms = performance.now() - started
+  const used = process.cpuUsage(cpu)
+  latencies.sort((a, b) => a - b)
+  const at = (p: number) => latencies[Math.min(count - 1, Math.ceil(p * count) - 1)] as number
+  return { type: 'paced', ms, ok, errors, cpuMs: (used.user + used.system) / 1000, p50: at(0.5), p99: at(0.99) }
 }
 
 async function gets(url: string, count: number): Promise<GetsResult> {
@@ -117,10 +176,17 @@ process.on('message', ({ id, ...message }: ClientRequest & { id: number }) => {
     process.send?.({ id, type: 'ready' })
     return
   }
+  if (message.type === 'sign') {
+    signed = prepare(message.count)
+    process.send?.({ id, type: 'signed' })
+    return
+  }
   const work =
     message.type === 'gets'
       ? gets(message.url, message.count)
-      : burst(message.target, message.count, message.concurrency)
+      : message.type === 'paced'
+        ? paced(message.target, message.rate)
+        : burst(message.target, message.count, message.concurrency, message.signAhead)
   work.then(
     (result) => process.send?.({ id, ...result }),
     (error: unknown) => process.send?.({ id, type: 'error', message: String(error) }),

@@ -1,9 +1,16 @@
 /**
  * Group commit for check-ins. A check-in is answered only once it is stored, but writing each one as its own
  * statement would cap the pool at the database's single-statement rate (DESIGN.md: 8k rows/s on Postgres as single
- * statements, 65k/s as 1000-row upserts). So check-ins that arrive while a write is running wait for the next one,
- * which writes all of them in one multi-row upsert: under load batches grow by themselves, when idle a check-in is
- * written at once.
+ * statements, 65k/s as 1000-row upserts). So each write is one multi-row upsert of every check-in waiting (at most
+ * `maxBatch`), check-ins that arrive while a write runs wait for the next one, and writes start at most once every
+ * `writeIntervalMs`: a check-in that arrives sooner after the previous write started waits for the rest of the
+ * interval, so that others can share its write.
+ *
+ * Why the interval: a pool upsert costs ~1 ms however few rows it has, plus ~40 µs a row (PGlite, measured).
+ * Operators arrive spread out (10,000 pinging every 5 s is 2,000/s, one every 0.5 ms), so writing whatever had
+ * arrived by the next turn of the event loop gave ~4 rows a write, and the writes took most of the main thread.
+ * Writing every 10 ms gives ~20 a write at that rate (bench/RESULTS.md). Under a load that keeps the process busy,
+ * writes are already further apart than the interval, and nothing waits. 10 ms is nothing next to a 5 s ping.
  *
  * The queue is bounded (`maxQueue`): beyond it a check-in is refused with RESOURCE_EXHAUSTED and the operator's
  * pinger backs off, instead of the aggregator buffering without limit. A failed write refuses every check-in of
@@ -21,6 +28,8 @@ export type CreateCheckinWriterParameters = {
   metrics?: Metrics | undefined
   /** Rows per statement. Default 1 000. */
   maxBatch?: number | undefined
+  /** The shortest time between the starts of two writes. Default 10 ms. */
+  writeIntervalMs?: number | undefined
   /** Check-ins waiting beyond the one being written. Default 20 000. */
   maxQueue?: number | undefined
 }
@@ -49,13 +58,19 @@ export function createCheckinWriter(parameters: CreateCheckinWriterParameters): 
   const logger = parameters.logger.child({ module: 'pool-writer' })
   const maxBatch = parameters.maxBatch ?? 1_000
   const maxQueue = parameters.maxQueue ?? 20_000
+  const writeIntervalMs = parameters.writeIntervalMs ?? 10
   const streak = createErrorStreak(logger, 'writing check-ins')
   let queue: Pending[] = []
   let flushing: Promise<void> | undefined
+  let lastWriteAt = Number.NEGATIVE_INFINITY
+  /** Ends the wait for the interval early: a full batch is waiting, or the writer is closing. */
+  let stopWaiting: (() => void) | undefined
   let closed = false
 
+  /** Writes one batch. */
   async function flush(): Promise<void> {
-    while (queue.length > 0) {
+    if (queue.length > 0) {
+      lastWriteAt = performance.now()
       const batch = queue.slice(0, maxBatch)
       queue = queue.slice(maxBatch)
       metrics?.pool.writeQueueLength.set(queue.length)
@@ -85,10 +100,28 @@ export function createCheckinWriter(parameters: CreateCheckinWriterParameters): 
 
   function startFlush() {
     if (flushing) return
-    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => {
-      flushing = undefined
-      if (queue.length > 0) startFlush()
+    const waitMs = closed || queue.length >= maxBatch ? 0 : lastWriteAt + writeIntervalMs - performance.now()
+    const wait = new Promise<void>((resolve) => {
+      if (waitMs <= 0) {
+        // Still let the check-ins of this turn of the event loop join.
+        setImmediate(resolve)
+        return
+      }
+      const timer = setTimeout(resolve, waitMs)
+      stopWaiting = () => {
+        clearTimeout(timer)
+        resolve()
+      }
     })
+    flushing = wait
+      .then(() => {
+        stopWaiting = undefined
+        return flush()
+      })
+      .finally(() => {
+        flushing = undefined
+        if (queue.length > 0) startFlush()
+      })
   }
 
   return {
@@ -105,10 +138,12 @@ export function createCheckinWriter(parameters: CreateCheckinWriterParameters): 
         queue.push({ row, resolve, reject })
         metrics?.pool.writeQueueLength.set(queue.length)
         startFlush()
+        if (queue.length >= maxBatch) stopWaiting?.()
       })
     },
     async close() {
       closed = true
+      stopWaiting?.()
       while (flushing) await flushing
     },
     get queued() {

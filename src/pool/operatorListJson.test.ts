@@ -35,16 +35,16 @@ describe('createOperatorListSerializer', () => {
     const rows = Array.from({ length: 200 }, (_, i) => row(i))
     const now = 1_700_000_000_000
     const expected = JSON.stringify({ data: rows.map((r) => toOperatorView(r, now, rules, sites)) })
-    expect(serialize(rows, now)).toBe(expected)
+    expect(serialize(rows, now).toString()).toBe(expected)
     const statuses = new Set(rows.map((r) => toOperatorView(r, now, rules, sites).status))
     expect(statuses).toEqual(new Set(['online', 'stale', 'offline']))
     // Again later: liveness and lastSeen move, the cached halves do not.
-    expect(serialize(rows, now + 61_000)).toBe(
+    expect(serialize(rows, now + 61_000).toString()).toBe(
       JSON.stringify({ data: rows.map((r) => toOperatorView(r, now + 61_000, rules, sites)) }),
     )
   })
 
   test('writes an empty list as an empty array', () => {
-    expect(createOperatorListSerializer(rules, {})([], 0)).toBe('{"data":[]}')
+    expect(createOperatorListSerializer(rules, {})([], 0).toString()).toBe('{"data":[]}')
   })
 })

@@ -61,7 +61,7 @@ export function registerPoolRoutes(parameters: RegisterPoolRoutesParameters): vo
     const second = Math.floor(at / 1000)
     if (!body || body.second !== second || body.version !== monitor.version) {
       const version = monitor.version
-      body = { second, version, bytes: Buffer.from(serialize(monitor.list(), at)) }
+      body = { second, version, bytes: serialize(monitor.list(), at) }
     }
     return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store').send(body.bytes)
   })
