@@ -14,9 +14,9 @@
  * operator. It recovers an operator's public key once, checks that it hashes to the claimed address, and from then on
  * verifies against the remembered key (~50 µs against ~60 µs for a recovery and a keccak256 natively).
  *
- * Verification runs on the calling thread. Worker threads were measured with the native backend
- * (bench/RESULTS.md): they moved ~75 µs a check-in off the main thread but did not raise the check-in rate on two
- * cores, where the client or the database takes the other core anyway, and a thread hop per batch is not free.
+ * Verification runs on the calling thread. A worker thread was measured with the native backend (bench/RESULTS.md):
+ * it took ~75–140 µs a check-in off the main thread but did not raise the check-in rate on two cores, where the
+ * other core is busy with the client or the database anyway.
  */
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import * as secp256k1 from 'tiny-secp256k1'

@@ -8,9 +8,9 @@
  *
  * Why the interval: a pool upsert costs ~1 ms however few rows it has, plus ~40 µs a row (PGlite, measured).
  * Operators arrive spread out (10,000 pinging every 5 s is 2,000/s, one every 0.5 ms), so writing whatever had
- * arrived by the next turn of the event loop gave ~4 rows a write, and the writes took most of the main thread.
- * Writing every 10 ms gives ~20 a write at that rate (bench/RESULTS.md). Under a load that keeps the process busy,
- * writes are already further apart than the interval, and nothing waits. 10 ms is nothing next to a 5 s ping.
+ * arrived by the next turn of the event loop writes few rows at a time: 21 a write at 2,000/s in the pool bench,
+ * 39 with the interval (bench/RESULTS.md). Under a load that keeps the process busy, writes are already further
+ * apart than the interval, and nothing waits. 10 ms is nothing next to a 5 s ping interval.
  *
  * The queue is bounded (`maxQueue`): beyond it a check-in is refused with RESOURCE_EXHAUSTED and the operator's
  * pinger backs off, instead of the aggregator buffering without limit. A failed write refuses every check-in of
