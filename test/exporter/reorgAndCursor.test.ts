@@ -138,7 +138,11 @@ describe('exporter: reorganisations and cursors', () => {
     let exporter = await start(database)
     let subscriber: TestWebSocketClient | undefined
     try {
-      await waitFor(() => exporter.readiness(), (readiness) => readiness.ready, 'the backfill')
+      await waitFor(
+        () => exporter.readiness(),
+        (readiness) => readiness.ready,
+        'the backfill',
+      )
       const existing = (await operatorKeys(exporter.wsUrl)).length
       expect(existing).toBeGreaterThan(0)
       subscriber = await connectTestClient(`${exporter.wsUrl}/stream`)
