@@ -8,7 +8,7 @@
  * whichever contract it came from. Index the registry and the task manager with one sync (one `eth_getLogs`
  * filter over both addresses), not two.
  */
-import type { BlockRef, LogRecord, LogSyncTarget } from '../chain/logSync/index.js'
+import type { BlockRef, LogBatch, LogRecord, LogSyncTarget } from '../chain/logSync/index.js'
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
 import { createExporterRepository, type Database, type DrizzleTransaction } from '../store/index.js'
@@ -40,14 +40,25 @@ export function createExporterSyncTarget(
   options: ExporterSyncTargetOptions = {},
 ): LogSyncTarget {
   const { metrics, logger, keepBlocks, fence } = options
+  // Decodings started by `prepare`, taken by `commit`; a batch that is never committed takes its own with it.
+  const decoding = new WeakMap<LogBatch, Promise<ExporterEvent[]>>()
   return {
     async loadBlocks(): Promise<BlockRef[]> {
       return createExporterRepository(database.db).loadBlocks(syncName)
     },
 
+    prepare(batch) {
+      const events = decode(batch.logs)
+      // Its error is the commit's to report.
+      events.catch(() => {})
+      decoding.set(batch, events)
+    },
+
     async commit(batch) {
-      // Decoding happens outside the transaction: it may be slow, and a decode error must leave nothing half done.
-      const events = await decode(batch.logs)
+      // Decoding happens outside the transaction (started by `prepare` while earlier batches were committing, during
+      // a backfill): it may be slow, and a decode error must leave nothing half done.
+      const events = await (decoding.get(batch) ?? decode(batch.logs))
+      decoding.delete(batch)
       const result = await database.transaction(async (tx) => {
         await fence?.(tx)
         const exporter = createExporterRepository(tx)

@@ -10,7 +10,8 @@
  *    references to their row (its `added_seq` or `removed_seq` is the message's seq, see `schema/exporter.ts`);
  *    decided messages as their JSON text.
  * 3. One write: a statement whose CTEs insert operators, validators and decided rows, update removed rows, append
- *    the stream messages and `pg_notify` the last seq.
+ *    the stream messages and `pg_notify` the last seq. On PGlite validators go in by COPY just before it
+ *    (`copyRows.ts`: far less CPU per row there).
  *
  * The caller's transaction (or one opened here) makes rows, messages and notification atomic.
  */
@@ -18,6 +19,7 @@ import { is, type SQL, sql } from 'drizzle-orm'
 import { PgTransaction } from 'drizzle-orm/pg-core'
 import type { Hex } from 'viem'
 import type { ExporterEvent, TaskCertificate } from '../exporter/events.js'
+import { copyRows } from './copyRows.js'
 import type { DrizzleExecutor } from './database.js'
 import {
   insertDecidedSql,
@@ -26,9 +28,11 @@ import {
   markRemovedSql,
   type NewValidatorRow,
   type Removal,
+  validatorCopyColumns,
+  validatorsCopyText,
 } from './exporterInsertStatements.js'
 import { decidedEnvelopeJson, type ExporterDecidedRow, type ExporterOperatorRow } from './exporterMessages.js'
-import { lockExporterStream, type StreamAppend, streamAppendSql } from './exporterStreamOutbox.js'
+import { lockExporterStream, type StreamAppend, streamAppendSql, streamHeadSql } from './exporterStreamOutbox.js'
 import { exporterWriteError } from './exporterWriteError.js'
 
 export type ApplyExporterEventsReturnType = {
@@ -173,7 +177,12 @@ export function applyExporterEvents(
     const stream = streamAppendSql(appends, firstSeq)
     const ctes: SQL[] = []
     if (newOperators.length > 0) ctes.push(sql`inserted_operators as (${insertOperatorsSql(newOperators)})`)
-    if (newValidators.length > 0) ctes.push(sql`inserted_validators as (${insertValidatorsSql(newValidators)})`)
+    const copied =
+      newValidators.length > 0 &&
+      (await copyRows(tx, 'exporter_validators', validatorCopyColumns, () => validatorsCopyText(newValidators)))
+    if (newValidators.length > 0 && !copied) {
+      ctes.push(sql`inserted_validators as (${insertValidatorsSql(newValidators)})`)
+    }
     if (newDecided.length > 0) ctes.push(sql`inserted_decided as (${insertDecidedSql(newDecided)})`)
     if (operatorRemovals.length > 0)
       ctes.push(sql`removed_operators as (${markRemovedSql('exporter_operators', operatorRemovals)})`)
@@ -252,7 +261,7 @@ async function readWhatTheBatchNeeds(tx: DrizzleExecutor, events: readonly Expor
   await lockExporterStream(tx)
   const maxima = await tx.execute(sql`select (select coalesce(max(index), -1) from exporter_operators) as operators,
     (select coalesce(max(index), -1) from exporter_validators) as validators,
-    (select coalesce(max(seq), 0) from exporter_stream)::text as seq`)
+    ${streamHeadSql}::text as seq`)
   const operators =
     removedOperatorIds.size === 0
       ? undefined

@@ -6,12 +6,13 @@
  * JSON of varying shape, travel as one JSON array zipped to the other columns with `rows from`.
  *
  * Measured on PostgreSQL for 9,000 validator rows: 78 ms through `unnest` against 112 ms as one
- * `json_to_recordset` document (whose per-row key names double the bytes sent). `COPY` was no faster than
- * `unnest` on PGlite (`COPY … FROM '/dev/blob'`) for 100,000 validator rows, so one way of writing serves both.
+ * `json_to_recordset` document (whose per-row key names double the bytes sent). On PGlite validators, the bulk of a
+ * backfill, go through COPY instead (`validatorsCopyText`, `copyRows.ts`).
  */
 import { type SQL, sql } from 'drizzle-orm'
 import type { Hex } from 'viem'
 import { arrayParameter, elementsLiteral } from './arrayParameter.js'
+import { copyField } from './copyRows.js'
 import type { ExporterDecidedRow, ExporterOperatorRow, ExporterValidatorRow } from './exporterMessages.js'
 
 /** A stored row's removal: the log that removed it and the seq of its stream message. */
@@ -40,8 +41,9 @@ function locationArrays(rows: readonly Located[]): SQL {
     ${arrayParameter(rows, (r) => r.removedLogIndex)}::int4[], ${arrayParameter(rows, (r) => r.removedSeq)}::int8[]`
 }
 
-const locationNames = sql.raw(`added_block, added_transaction, added_log_index, added_seq,
-  removed_block, removed_transaction, removed_log_index, removed_seq`)
+const locationColumns = `added_block, added_transaction, added_log_index, added_seq,
+  removed_block, removed_transaction, removed_log_index, removed_seq`
+const locationNames = sql.raw(locationColumns)
 
 export function insertOperatorsSql(rows: readonly ExporterOperatorRow[]): SQL {
   return sql`insert into exporter_operators (index, operator_id, owner, public_key, fee, ${locationNames})
@@ -57,6 +59,18 @@ export function insertValidatorsSql(rows: readonly NewValidatorRow[]): SQL {
       ${arrayParameter(rows, (r) => r.owner)}::text[], ${arrayParameter(rows, (r) => elementsLiteral(r.operatorIds))}::text[],
       ${locationArrays(rows)})
       as input(index, public_key, owner, operator_ids, ${locationNames})`
+}
+
+/** The columns `validatorsCopyText` writes, in its order. */
+export const validatorCopyColumns = `index, public_key, owner, operator_ids, ${locationColumns}`
+
+/** Validator rows in COPY's text format (`copyRows.ts`), for PGlite. */
+export function validatorsCopyText(rows: readonly NewValidatorRow[]): string {
+  let text = ''
+  for (const r of rows) {
+    text += `${r.index}\t${copyField(r.publicKey)}\t${copyField(r.owner)}\t${copyField(elementsLiteral(r.operatorIds))}\t${r.addedBlock}\t${copyField(r.addedTransaction)}\t${r.addedLogIndex}\t${r.addedSeq}\t${copyField(r.removedBlock)}\t${copyField(r.removedTransaction)}\t${copyField(r.removedLogIndex)}\t${copyField(r.removedSeq)}\n`
+  }
+  return text
 }
 
 export function insertDecidedSql(rows: readonly ExporterDecidedRow[]): SQL {

@@ -238,6 +238,80 @@ describe('exporterRepository', () => {
     expect(afterReorg).toEqual(await tablesOf(straight))
   })
 
+  test('stores a batch’s consecutive references as one outbox row; reads start inside a run and filter by key', async () => {
+    const exporter = createExporterRepository(ctx.database.db)
+    await exporter.applyEvents([operatorAdded(1, at(1)), operatorAdded(2, at(1, 1))])
+    const events: ExporterEvent[] = Array.from({ length: 300 }, (_, i) =>
+      validatorAdded(i, [1, 2], at(2 + Math.floor(i / 100), i % 100)),
+    )
+    events.splice(100, 0, taskDecided(1, at(2, 100)))
+    await exporter.applyEvents([...events, validatorRemoved(7, [1, 2], at(5, 0)), operatorAdded(3, at(5, 1))])
+    const outbox = await ctx.database.query<{ seq: string; type: string; count: number }>(
+      'select seq::text as seq, type, count from exporter_stream order by exporter_stream.seq',
+    )
+    expect(outbox.rows.map((row) => [row.seq, row.type, row.count])).toEqual([
+      ['1', 'operator', 2],
+      ['3', 'validator', 100],
+      ['103', 'decided', 1],
+      ['104', 'validator', 200],
+      ['304', 'validator', 1],
+      ['305', 'operator', 1],
+    ])
+    const all = await streamOf(ctx.database)
+    expect(all.map((m) => m.seq)).toEqual(Array.from({ length: 305 }, (_, i) => BigInt(i + 1)))
+    // Pages of any size, starting anywhere, read the same messages.
+    for (const size of [1, 7, 149, 500]) {
+      const paged: unknown[] = []
+      for (let after = 0n; ; ) {
+        const page = await exporter.readStream({ after, limit: size })
+        paged.push(...page.map((row) => ({ seq: row.seq, key: row.key, message: JSON.parse(row.payload) })))
+        if (page.length < size) break
+        after = page[page.length - 1]?.seq as bigint
+      }
+      expect(paged).toEqual(all)
+    }
+    expect(all[9]?.message.data[0]).toMatchObject({ index: 7, removed: false, blockNumber: 2 })
+    expect(all[303]?.message.data[0]).toMatchObject({ index: 7, removed: true, blockNumber: 5 })
+    const key = validatorKey(7).toUpperCase().replace('0X', '0x')
+    expect((await exporter.readStream({ after: 0n, limit: 10, key })).map((row) => row.seq)).toEqual([10n, 304n])
+    expect((await exporter.readStream({ after: 10n, limit: 10, key })).map((row) => row.seq)).toEqual([304n])
+    const types = (await exporter.readStream({ after: 100n, limit: 1000, types: ['operator', 'decided'] })).map(
+      (row) => [row.seq, row.type],
+    )
+    expect(types).toEqual([
+      [103n, 'decided'],
+      [305n, 'operator'],
+    ])
+    expect(await exporter.streamHead()).toBe(305n)
+  })
+
+  test('a rollback inside a run writes the orphaned messages out and keeps the rest by reference', async () => {
+    const exporter = createExporterRepository(ctx.database.db)
+    await exporter.applyEvents([operatorAdded(1, at(1))])
+    await exporter.applyEvents([
+      ...Array.from({ length: 40 }, (_, i) => validatorAdded(i, [1], at(2 + Math.floor(i / 10), i % 10))),
+      validatorRemoved(3, [1], at(5, 10)),
+      validatorRemoved(35, [1], at(5, 11)),
+    ])
+    const sent = await streamOf(ctx.database)
+    await exporter.rollback('sync', 3n)
+    await exporter.applyEvents([validatorAdded(100, [1], at(4, 0, 'b'))])
+    const after = await streamOf(ctx.database)
+    expect(after.slice(0, sent.length)).toEqual(sent)
+    expect(after.slice(sent.length).map((m) => m.message.type)).toEqual(['retraction', 'validator', 'validator'])
+    expect(after.at(-1)?.message.data[0]).toMatchObject({ index: 20, removed: false, blockNumber: 4 })
+    const outbox = await ctx.database.query<{ seq: string; count: number; text: boolean }>(
+      'select seq::text as seq, count, payload is not null as text from exporter_stream order by exporter_stream.seq',
+    )
+    // Validators 0–19 (blocks 2–3) stay one run; 20–39 and both removals (block 5) were written out.
+    expect(outbox.rows.slice(0, 3).map((row) => [row.seq, row.count, row.text])).toEqual([
+      ['1', 1, false],
+      ['2', 20, false],
+      ['22', 1, true],
+    ])
+    expect(outbox.rows.filter((row) => row.text)).toHaveLength(20 + 2 + 2)
+  })
+
   test('a rollback to before everything empties the tables; one with nothing above the ancestor streams nothing', async () => {
     const exporter = createExporterRepository(ctx.database.db)
     await exporter.applyEvents([operatorAdded(1, at(5)), taskDecided(1, at(6))])

@@ -16,6 +16,7 @@ import {
 } from './applyExporterEvents.js'
 import type { DrizzleExecutor } from './database.js'
 import type { ExporterDecidedRow, ExporterOperatorRow, ExporterValidatorRow } from './exporterMessages.js'
+import { readStreamHead } from './exporterStreamOutbox.js'
 import { selectValidatorRows } from './exporterValidatorRows.js'
 import { exporterWriteError } from './exporterWriteError.js'
 import { type ExporterStreamRow, type ReadExporterStreamParameters, readExporterStream } from './readExporterStream.js'
@@ -144,11 +145,8 @@ export function createExporterRepository(db: DrizzleExecutor): ExporterRepositor
       return readExporterStream(db, parameters)
     },
 
-    async streamHead() {
-      const result = (await db.execute(
-        sql`select coalesce(max(seq), 0)::text as head from exporter_stream`,
-      )) as unknown as { rows: { head: string }[] }
-      return BigInt(result.rows[0]?.head ?? '0')
+    streamHead() {
+      return readStreamHead(db)
     },
   }
 }

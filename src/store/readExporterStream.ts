@@ -2,9 +2,14 @@
  * Reading the stream outbox: messages after a seq, in seq order, each as its exact JSON text. A message stored by
  * reference is built here from the row it refers to, with the same functions `/query` uses: the row's
  * `added_seq` equal to the message's seq makes it the row as added (`removed: false`, the adding log's block and
- * transaction), `removed_seq` the row as removed. One query joins each page to its rows (by primary key).
+ * transaction), `removed_seq` the row as removed.
+ *
+ * Without a key filter a page is two reads: the outbox rows from the one holding the first wanted seq (runs
+ * expanded here), then the rows they refer to, by primary key. With a key filter the messages come from the rows
+ * with that public key (their `added_seq` and `removed_seq`) and from the texts with that key, so a subscription
+ * to one validator does not scan the stream.
  */
-import { and, asc, eq, gt, isNull, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, getTableColumns, gt, or, type SQL, sql } from 'drizzle-orm'
 import { BaseError } from '../core/errors.js'
 import type { DrizzleExecutor } from './database.js'
 import {
@@ -14,7 +19,7 @@ import {
   operatorEnvelopeJson,
   validatorEnvelopeJson,
 } from './exporterMessages.js'
-import { operatorPublicKeysSql } from './exporterValidatorRows.js'
+import { selectValidatorRows } from './exporterValidatorRows.js'
 import { exporterOperators, exporterStream, exporterValidators } from './schema/index.js'
 
 /** One stored stream message: its seq (the client's cursor) and its exact JSON text. */
@@ -69,65 +74,151 @@ export function validatorMessageJson(row: ExporterValidatorRow, seq: bigint): st
   return validatorEnvelopeJson(rowAt('validator', row, seq))
 }
 
-/** Stream messages after a seq, in seq order, with their JSON text. */
+/** Stream messages after a seq, in seq order, with their JSON text; `limit` of them unless fewer match. */
 export async function readExporterStream(
   db: DrizzleExecutor,
   { after, limit, types, key }: ReadExporterStreamParameters,
 ): Promise<ExporterStreamRow[]> {
-  const filters: (SQL | undefined)[] = [gt(exporterStream.seq, after)]
-  if (types !== undefined) {
-    filters.push(
-      or(sql`${exporterStream.type} = any(${sql.param([...types])}::text[])`, eq(exporterStream.type, 'retraction')),
-    )
+  if (limit <= 0) return []
+  return key === undefined
+    ? readInOrder(db, after, limit, types)
+    : readByKey(db, after, limit, types, key.toLowerCase())
+}
+
+type OutboxRow = {
+  seq: string
+  type: string
+  ref: number | null
+  count: number
+  key: string | null
+  payload: string | null
+}
+type Reference = { seq: bigint; type: 'operator' | 'validator'; ref: number }
+
+const rowsOf = <row>(result: unknown) => (result as { rows: row[] }).rows
+
+async function readInOrder(
+  db: DrizzleExecutor,
+  after: bigint,
+  limit: number,
+  types: readonly ExporterMessageType[] | undefined,
+): Promise<ExporterStreamRow[]> {
+  const typeFilter =
+    types === undefined ? sql`` : sql`and (type = any(${sql.param([...types])}::text[]) or type = 'retraction')`
+  // From the row holding seq `after` (a run may go on past it); every later row holds at least one message.
+  const outbox = rowsOf<OutboxRow>(
+    await db.execute(sql`select seq::text as seq, type, ref, count, key, payload::text as payload
+      from exporter_stream
+      where seq >= coalesce((select max(seq) from exporter_stream where seq <= ${after.toString()}::bigint), 0)
+        ${typeFilter}
+      order by exporter_stream.seq
+      limit ${limit + 1}`),
+  )
+  const pending: (ExporterStreamRow | Reference)[] = []
+  for (const row of outbox) {
+    const start = BigInt(row.seq)
+    if (row.payload !== null) {
+      if (start > after)
+        pending.push({ seq: start, type: row.type as ExporterStreamRow['type'], key: row.key, payload: row.payload })
+    } else {
+      const first = start > after ? 0 : Number(after - start) + 1
+      for (let i = first; i < row.count && pending.length < limit; i++) {
+        pending.push({ seq: start + BigInt(i), type: row.type as Reference['type'], ref: (row.ref as number) + i })
+      }
+    }
+    if (pending.length >= limit) break
   }
-  if (key !== undefined) {
-    filters.push(
-      or(
-        eq(exporterStream.type, 'retraction'),
-        sql`coalesce(${exporterStream.key}, ${exporterOperators.publicKey}, ${exporterValidators.publicKey}) = ${key.toLowerCase()}`,
-      ),
-    )
+  const references = pending.filter((message): message is Reference => 'ref' in message)
+  if (references.length === 0) return pending as ExporterStreamRow[]
+
+  const indexes = (type: Reference['type']) => references.filter((r) => r.type === type).map((r) => r.ref)
+  const operatorIndexes = indexes('operator')
+  const validatorIndexes = indexes('validator')
+  const operators = new Map(
+    (operatorIndexes.length === 0
+      ? []
+      : await db
+          .select()
+          .from(exporterOperators)
+          .where(sql`${exporterOperators.index} = any(${sql.param(operatorIndexes)}::int4[])`)
+    ).map((row) => [row.index, row]),
+  )
+  const validators = new Map(
+    (validatorIndexes.length === 0
+      ? []
+      : await selectValidatorRows(db).where(
+          sql`${exporterValidators.index} = any(${sql.param(validatorIndexes)}::int4[])`,
+        )
+    ).map((row) => [row.index, row]),
+  )
+  return pending.map((message): ExporterStreamRow => {
+    if (!('ref' in message)) return message
+    const row = (message.type === 'operator' ? operators : validators).get(message.ref)
+    if (!row) {
+      throw new ExporterStreamReferenceError(
+        `stream message ${message.seq} refers to ${message.type} ${message.ref}, which is gone`,
+      )
+    }
+    const payload =
+      message.type === 'operator'
+        ? operatorMessageJson(row as ExporterOperatorRow, message.seq)
+        : validatorMessageJson(row as ExporterValidatorRow, message.seq)
+    return { seq: message.seq, type: message.type, key: row.publicKey, payload }
+  })
+}
+
+async function readByKey(
+  db: DrizzleExecutor,
+  after: bigint,
+  limit: number,
+  types: readonly ExporterMessageType[] | undefined,
+  key: string,
+): Promise<ExporterStreamRow[]> {
+  const wanted = (type: ExporterMessageType) => types === undefined || types.includes(type)
+  const messages: ExporterStreamRow[] = []
+  const since = Number(after)
+  const collect = <row extends ExporterOperatorRow | ExporterValidatorRow>(
+    type: 'operator' | 'validator',
+    rows: readonly row[],
+    json: (row: row, seq: bigint) => string,
+  ) => {
+    for (const row of rows) {
+      for (const seq of [row.addedSeq, row.removedSeq]) {
+        if (seq !== null && seq > since) {
+          messages.push({ seq: BigInt(seq), type, key: row.publicKey, payload: json(row, BigInt(seq)) })
+        }
+      }
+    }
   }
-  const rows = await db
+  const changedSince = (table: typeof exporterOperators | typeof exporterValidators) =>
+    and(eq(table.publicKey, key), or(gt(table.addedSeq, since), gt(table.removedSeq, since)))
+  if (wanted('operator')) {
+    const rows = await db
+      .select(getTableColumns(exporterOperators))
+      .from(exporterOperators)
+      .where(changedSince(exporterOperators))
+    collect('operator', rows, operatorMessageJson)
+  }
+  if (wanted('validator')) {
+    collect('validator', await selectValidatorRows(db).where(changedSince(exporterValidators)), validatorMessageJson)
+  }
+  const textTypes: SQL =
+    types === undefined ? sql`` : sql`and ${exporterStream.type} = any(${sql.param([...types])}::text[])`
+  const texts = await db
     .select({
       seq: exporterStream.seq,
       type: exporterStream.type,
       key: exporterStream.key,
-      payload: sql<string | null>`${exporterStream.payload}::text`,
-      operator: exporterOperators,
-      validator: exporterValidators,
-      operatorPublicKeys: operatorPublicKeysSql,
+      payload: sql<string>`${exporterStream.payload}::text`,
     })
     .from(exporterStream)
-    .leftJoin(
-      exporterOperators,
-      and(
-        isNull(exporterStream.payload),
-        eq(exporterStream.type, 'operator'),
-        eq(exporterOperators.index, exporterStream.ref),
-      ),
+    .where(
+      sql`${exporterStream.payload} is not null and ${exporterStream.seq} > ${after.toString()}::bigint
+        and (${exporterStream.type} = 'retraction' or (${exporterStream.key} = ${key} ${textTypes}))`,
     )
-    .leftJoin(
-      exporterValidators,
-      and(
-        isNull(exporterStream.payload),
-        eq(exporterStream.type, 'validator'),
-        eq(exporterValidators.index, exporterStream.ref),
-      ),
-    )
-    .where(and(...filters))
     .orderBy(asc(exporterStream.seq))
     .limit(limit)
-  return rows.map((row): ExporterStreamRow => {
-    const type = row.type as ExporterStreamRow['type']
-    if (row.payload !== null) return { seq: row.seq, type, key: row.key, payload: row.payload }
-    if (row.operator) {
-      return { seq: row.seq, type, key: row.operator.publicKey, payload: operatorMessageJson(row.operator, row.seq) }
-    }
-    if (row.validator) {
-      const validator = { ...row.validator, operatorPublicKeys: row.operatorPublicKeys }
-      return { seq: row.seq, type, key: validator.publicKey, payload: validatorMessageJson(validator, row.seq) }
-    }
-    throw new ExporterStreamReferenceError(`stream message ${row.seq} (${type}) refers to a row that is gone`)
-  })
+  for (const text of texts) messages.push({ ...text, type: text.type as ExporterStreamRow['type'] })
+  messages.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0))
+  return messages.slice(0, limit)
 }

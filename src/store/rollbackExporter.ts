@@ -10,8 +10,7 @@
  * Indexes stay deterministic: the deleted rows are exactly the highest indexes (indexes follow chain order), so
  * the rows of the replacing blocks get the indexes an uninterrupted run would have given them.
  */
-import { and, eq, gt, isNotNull, lte, type SQL, sql } from 'drizzle-orm'
-import { arrayParameter } from './arrayParameter.js'
+import { and, eq, gt, isNotNull, lte } from 'drizzle-orm'
 import type { DrizzleExecutor } from './database.js'
 import {
   checksumAddress,
@@ -22,7 +21,13 @@ import {
   type StreamEnvelope,
   validatorEnvelopeJson,
 } from './exporterMessages.js'
-import { appendStream, lockExporterStream, type StreamAppend } from './exporterStreamOutbox.js'
+import {
+  appendStream,
+  lockExporterStream,
+  type StreamAppend,
+  type StreamText,
+  writeOutStreamReferences,
+} from './exporterStreamOutbox.js'
 import { selectValidatorRows } from './exporterValidatorRows.js'
 import { operatorMessageJson, validatorMessageJson } from './readExporterStream.js'
 import { exporterDecided, exporterOperators, exporterSyncBlocks, exporterValidators } from './schema/index.js'
@@ -109,41 +114,34 @@ export async function rollbackExporter(
 
 /**
  * Writes the text of every message stored by reference to a row about to be deleted (its addition and removal)
- * or un-removed (its removal) into the outbox row, with its key.
+ * or un-removed (its removal) into the outbox, with its key.
  */
-async function writeOutReferences(
+function writeOutReferences(
   tx: DrizzleExecutor,
   deletedOperators: readonly ExporterOperatorRow[],
   deletedValidators: readonly ExporterValidatorRow[],
   restoredOperators: readonly ExporterOperatorRow[],
   restoredValidators: readonly ExporterValidatorRow[],
 ): Promise<void> {
-  const texts: { seq: bigint; key: string; payload: string }[] = []
+  const texts: StreamText[] = []
   const add = <row extends ExporterOperatorRow | ExporterValidatorRow>(
+    type: 'operator' | 'validator',
     row: row,
     seq: number | null,
     json: (row: row, seq: bigint) => string,
   ) => {
     if (seq === null) return
-    texts.push({ seq: BigInt(seq), key: row.publicKey, payload: json(row, BigInt(seq)) })
+    texts.push({ seq: BigInt(seq), type, key: row.publicKey, payload: json(row, BigInt(seq)) })
   }
   for (const row of deletedOperators) {
-    add(row, row.addedSeq, operatorMessageJson)
-    add(row, row.removedSeq, operatorMessageJson)
+    add('operator', row, row.addedSeq, operatorMessageJson)
+    add('operator', row, row.removedSeq, operatorMessageJson)
   }
   for (const row of deletedValidators) {
-    add(row, row.addedSeq, validatorMessageJson)
-    add(row, row.removedSeq, validatorMessageJson)
+    add('validator', row, row.addedSeq, validatorMessageJson)
+    add('validator', row, row.removedSeq, validatorMessageJson)
   }
-  for (const row of restoredOperators) add(row, row.removedSeq, operatorMessageJson)
-  for (const row of restoredValidators) add(row, row.removedSeq, validatorMessageJson)
-  if (texts.length === 0) return
-  const payloads = `[${texts.map((text) => text.payload).join(',')}]`
-  const statement: SQL = sql`update exporter_stream as s set key = input.key, payload = input.payload
-    from rows from (
-      unnest(${arrayParameter(texts, (t) => t.seq)}::int8[], ${arrayParameter(texts, (t) => t.key)}::text[]),
-      json_array_elements(${payloads}::json)
-    ) as input(seq, key, payload)
-    where s.seq = input.seq and s.payload is null`
-  await tx.execute(statement)
+  for (const row of restoredOperators) add('operator', row, row.removedSeq, operatorMessageJson)
+  for (const row of restoredValidators) add('validator', row, row.removedSeq, validatorMessageJson)
+  return writeOutStreamReferences(tx, texts)
 }

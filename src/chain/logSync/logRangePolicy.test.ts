@@ -4,7 +4,7 @@ import { createLogRangePolicy } from './logRangePolicy.js'
 
 describe('createLogRangePolicy', () => {
   test('starts at the initial size, within min and max', () => {
-    expect(createLogRangePolicy().size).toBe(1000)
+    expect(createLogRangePolicy().size).toBe(10)
     expect(createLogRangePolicy({ initial: 50, min: 100 }).size).toBe(100)
     expect(createLogRangePolicy({ initial: 5000, max: 2000 }).size).toBe(2000)
   })
@@ -42,12 +42,17 @@ describe('createLogRangePolicy', () => {
     expect(policy.size).toBe(1000)
   })
 
-  test('keeps the size when answers are near the target, and halves when one is far over it', () => {
+  test('keeps the size when answers are near the target, and shrinks to the density of one far over it', () => {
     const policy = createLogRangePolicy({ initial: 400, targetLogs: 100 })
     policy.onSuccess(400, 150)
     expect(policy.size).toBe(400)
     policy.onSuccess(400, 201)
-    expect(policy.size).toBe(200)
+    expect(policy.size).toBe(199)
+    // At least by half.
+    policy.onSuccess(199, 201)
+    expect(policy.size).toBe(99)
+    policy.onSuccess(99, 10_000)
+    expect(policy.size).toBe(1)
   })
 
   test('does not grow on a short request (the tail of a range at the head)', () => {

@@ -77,6 +77,47 @@ describe('syncLogs', () => {
     expect(await metricValue(run.metrics.logSync.syncedBlock)).toBe(Number(head))
   })
 
+  test('commits a range denser than the target log count as several batches, prepared in order as fetched', async () => {
+    const target = createMemoryLogSyncTarget()
+    const prepared: bigint[] = []
+    const committedBeforePrepare: number[] = []
+    const run = runLogSync({
+      rpcUrl: chain.rpcUrl,
+      filter: registry.filter,
+      fromBlock: 0n,
+      // One request covers the whole chain: its logs arrive as one answer, far over the target.
+      range: { initial: 1000, targetLogs: 10 },
+      maxLiveBlocks: 10,
+      target: {
+        ...target,
+        commit: (batch) => target.commit(batch),
+        prepare: (batch) => {
+          prepared.push(batch.toBlock)
+          committedBeforePrepare.push(target.batches.length)
+        },
+      },
+    })
+    await run.sync.caughtUp
+    await run.stop()
+    const { head, logs } = await allLogs()
+    expect(target.logs).toEqual(logs)
+    // Split at block boundaries: at most 10 logs a batch, or a single block of more.
+    expect(target.batches.length).toBeGreaterThanOrEqual(logs.length / 10)
+    for (const batch of target.batches) {
+      if (batch.logs.length > 10) expect(new Set(batch.logs.map((log) => log.blockNumber)).size).toBe(1)
+    }
+    const headers = await rpcGetBlockHeaders(
+      createJsonRpcClient({ url: chain.rpcUrl }),
+      target.batches.map((batch) => batch.toBlock),
+    )
+    expect(target.batches.map((batch) => batch.blocks.at(-1))).toEqual(headers)
+    expect(target.checkpoint).toBe(head)
+    // Every batch of the backfill was prepared when fetched, in order: the dense answer's parts all at once,
+    // before the first of them was committed.
+    expect(prepared.slice(0, target.batches.length)).toEqual(target.batches.map((batch) => batch.toBlock))
+    expect(committedBeforePrepare.slice(0, 5)).toEqual([0, 0, 0, 0, 0])
+  })
+
   test('resumes after a stop in the middle of a commit without losing or repeating a log', async () => {
     const target = createMemoryLogSyncTarget()
     const parameters = {

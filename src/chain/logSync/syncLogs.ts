@@ -6,8 +6,11 @@
  * 1. Resume: the target's remembered headers say where it stopped (the last one is the checkpoint); a fresh
  *    target starts at `fromBlock`.
  * 2. Backfill, while more than `maxLiveBlocks` behind: adaptive `eth_getLogs` ranges (see `logRangePolicy.ts`),
- *    pipelined: the next range is fetched while the target commits the previous one; commits stay in order,
- *    one at a time. Each batch carries its last block's header, checked against the logs of that block.
+ *    pipelined: later ranges are fetched while the target commits earlier ones (`commitQueue.ts`, up to eight
+ *    times the policy's target log count ahead); commits stay in order, one at a time. A range holding more than
+ *    the target log count is committed as several batches split at block boundaries (`splitLogBatch.ts`). Each
+ *    batch carries its last block's header, checked against the logs of that block. A target with `prepare` gets
+ *    each batch when it is fetched, to decode it while earlier ones commit.
  * 3. Follow the head: every `pollingInterval` (or at once on a `newHeads` notification when `wsUrl` is given;
  *    polling keeps going, ten times slower, as a safety net), read the head and the node's header at the
  *    checkpoint's height in one round trip; fetch new blocks with every header, linked by `parentHash` to the
@@ -29,6 +32,7 @@
  */
 import type { Hex } from 'viem'
 import { sleep } from '../../core/sleep.js'
+import { createCommitQueue } from './commitQueue.js'
 import { fetchLogBatch } from './fetchLogBatch.js'
 import { createJsonRpcClient } from './jsonRpcClient.js'
 import { createLogRangePolicy } from './logRangePolicy.js'
@@ -36,6 +40,7 @@ import { createRememberedHeaders, findCommonAncestor } from './rememberedHeaders
 import { createRetryStreak } from './retryStreak.js'
 import { parseBlockRef } from './rpcBlocks.js'
 import { toQuantity } from './rpcGetLogs.js'
+import { splitLogBatch } from './splitLogBatch.js'
 import { type LogSyncStatus, type SyncLogsParameters, validateSyncLogsParameters } from './syncLogsParameters.js'
 import type { BlockRef, LogBatch } from './types.js'
 import { createWakeup } from './wakeup.js'
@@ -78,6 +83,7 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
     metrics: parameters.metrics,
   })
   const policy = createLogRangePolicy(parameters.range)
+  const queuedLogsAhead = policy.targetLogs * 8
   const streak = createRetryStreak({ logger, what: `log sync ${name}: the node` })
   const wakeup = createWakeup()
   const watch = parameters.wsUrl
@@ -92,6 +98,14 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
   async function callTarget<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call()
+    } catch (error) {
+      throw new TargetFailure('target failed', { cause: error })
+    }
+  }
+
+  function prepare(batch: LogBatch) {
+    try {
+      target.prepare?.(batch)
     } catch (error) {
       throw new TargetFailure('target failed', { cause: error })
     }
@@ -168,27 +182,55 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
     return { head, checkpointCanonical: canonical }
   }
 
+  /**
+   * Fetches ranges up to `to` while earlier ones are committed (up to `queuedLogsAhead` logs ahead), each split
+   * into batches of at most the policy's target log count. A reorganisation found while fetching drops what was
+   * fetched and not committed (it may be on the orphaned chain), waits for the commit in flight, and rolls back.
+   */
   async function backfill(to: bigint) {
     let from = status.syncedBlock + 1n
     let parent: BlockRef | undefined = remembered.last
-    let pending: Promise<void> | undefined
     if (to - from > 10_000n) logger.info({ sync: name, fromBlock: from, toBlock: to }, 'backfilling logs')
+    const queue = createCommitQueue({ commit, maxQueuedLogs: queuedLogsAhead, signal: inner.signal })
     try {
       while (from <= to && !inner.signal.aborted) {
-        const fetching = fetchLogBatch({ ...fetchParameters('backfill', from, to), parent })
+        await queue.ready()
+        if (inner.signal.aborted) break
+        const fetching = fetchBackfillBatches(from, to, parent)
+        // Settled later by the abort at the end of the sync, when the race below leaves it behind.
+        fetching.catch(() => {})
         // A failing commit rejects at once, without waiting for the fetch beside it.
-        const [result] = await Promise.all([fetching, pending])
-        pending = undefined
-        if (result.kind === 'reorg') return rollBack(`block ${parent?.number} is no longer canonical`)
-        const { batch } = result
-        pending = commit(batch)
-        pending.catch(() => {})
-        parent = batch.blocks[batch.blocks.length - 1]
-        from = batch.toBlock + 1n
+        const result = await Promise.race([fetching, queue.failed])
+        if (result.kind === 'reorg') {
+          await queue.stop()
+          return rollBack(`block ${parent?.number} is no longer canonical`)
+        }
+        for (const batch of result.batches) prepare(batch)
+        queue.push(result.batches)
+        const last = result.batches[result.batches.length - 1] as LogBatch
+        parent = last.blocks[last.blocks.length - 1]
+        from = last.toBlock + 1n
       }
+      if (!inner.signal.aborted) await queue.drain()
     } finally {
-      if (pending) await pending
+      await queue.stop()
     }
+  }
+
+  async function fetchBackfillBatches(
+    from: bigint,
+    to: bigint,
+    parent: BlockRef | undefined,
+  ): Promise<{ kind: 'batches'; batches: LogBatch[] } | { kind: 'reorg' }> {
+    const result = await fetchLogBatch({ ...fetchParameters('backfill', from, to), parent })
+    if (result.kind === 'reorg') return result
+    const batches = await splitLogBatch({
+      client,
+      batch: result.batch,
+      maxLogs: policy.targetLogs,
+      signal: inner.signal,
+    })
+    return { kind: 'batches', batches }
   }
 
   /** Fetches and commits the next blocks with every header; true when that reached `to`. */

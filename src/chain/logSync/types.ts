@@ -39,6 +39,13 @@ export type LogBatch = {
 export interface LogSyncTarget {
   /** The remembered headers, ascending by number; empty when nothing was committed yet. */
   loadBlocks(): Promise<BlockRef[]>
+  /**
+   * Optional: called for every backfill batch as soon as it is fetched, in chain order, while earlier batches may
+   * still be committing, so the target can start what needs no transaction (decoding) and overlap it with the
+   * commits before. A prepared batch may never be committed (the sync stopped, or the chain was reorganised). Must
+   * not throw for what `commit` can report instead.
+   */
+  prepare?(batch: LogBatch): void
   /** Stores the batch's rows, its headers and the new checkpoint (`toBlock`) in one transaction. */
   commit(batch: LogBatch): Promise<void>
   /**

@@ -38,6 +38,7 @@ CREATE TABLE "exporter_stream" (
 	"seq" bigint PRIMARY KEY NOT NULL,
 	"type" text NOT NULL,
 	"ref" integer,
+	"count" integer DEFAULT 1 NOT NULL,
 	"key" text,
 	"payload" json
 );

@@ -150,27 +150,31 @@ export const exporterSyncBlocks = pgTable(
 
 /**
  * The stream outbox: every message `/stream` sends, in order, written in the same transaction as the rows it
- * describes. `seq` is the `cursor` clients resume from, assigned `max + 1` by the writer under the stream lock (so
- * the same chain always gets the same seqs, and a restarted writer continues without a gap).
+ * describes. A message's seq is the `cursor` clients resume from, assigned `max + 1` by the writer under the stream
+ * lock (so the same chain always gets the same seqs, and a restarted writer continues without a gap).
  *
- * A message is stored in one of two ways:
- * - By reference (`ref`, no `payload`): an operator's or validator's addition or removal, the bulk of the stream.
- *   `ref` is the row's `index`; the row's `added_seq` or `removed_seq` equals the message's seq and says which of
- *   the two it is, and the message is built from the row when read, exactly as `/query` builds it.
- * - As text (`payload`): decided messages (their certificate goes through `jsonb` in `exporter_decided`, whose
- *   key order would not survive), retractions and the rows a rollback re-sends, and every referenced message whose
- *   row a rollback deletes or whose removal it undoes: its text is written into `payload` first, so a client
- *   replaying from an old cursor still gets the orphaned messages as they were sent. `json`, not `jsonb`: kept byte
- *   for byte and in key order, never queried into.
+ * A row of the outbox holds one message or a run of them:
+ * - By reference (`ref`, no `payload`): operator or validator additions and removals, the bulk of the stream. The
+ *   row stands for `count` messages, seqs `seq … seq + count − 1`, about the rows `ref … ref + count − 1` (indexes)
+ *   of its type: a backfill batch of 5,000 validators is one outbox row. Each message is its row's addition or
+ *   removal, whichever of the row's `added_seq` and `removed_seq` equals the message's seq, and is built from the
+ *   row when read, exactly as `/query` builds it.
+ * - As text (`payload`, `count` 1): decided messages (their certificate goes through `jsonb` in
+ *   `exporter_decided`, whose key order would not survive), retractions and the rows a rollback re-sends, and every
+ *   referenced message whose row a rollback deletes or whose removal it undoes: its text is written out first (the
+ *   run split around it), so a client replaying from an old cursor still gets the orphaned messages as they were
+ *   sent. `json`, not `jsonb`: kept byte for byte and in key order, never queried into.
  *
  * `key` is what a subscription's `publicKey` filter matches, lower-case, for messages stored as text: the row's
- * public key, the decided message's task manager; null for retractions (and for references: their row has it).
+ * public key, the decided message's task manager; null for retractions (and for references: their rows have it).
  */
 export const exporterStream = pgTable('exporter_stream', {
+  /** The seq of the row's (first) message. */
   seq: bigint('seq', { mode: 'bigint' }).primaryKey(),
   /** operator | validator | decided | retraction */
   type: text('type').notNull(),
   ref: integer('ref'),
+  count: integer('count').notNull().default(1),
   key: text('key'),
   payload: json('payload'),
 })
