@@ -7,14 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { openDatabase } from '../../src/store/index.js'
+import { createExporterRepository, openDatabase } from '../../src/store/index.js'
 import { startExporterProcess } from './exporterProcess.js'
 import { type RegistryChain, startSeededRegistryChain } from './registryChain.js'
 
 const operators = 100
 const validators = 99_900
 
-/** Every exporter table and the stream, as comparable rows (the stream without its wall-clock time). */
+/**
+ * Every exporter table and the stream, as comparable rows. The stream is every message as `/stream` serves it
+ * (seq, type, key and exact text): the outbox stores runs of references whose grouping follows the batches, which
+ * a restart cuts differently.
+ */
 async function readIndex(dataDir: string) {
   const database = await openDatabase({ dataDir })
   try {
@@ -24,7 +28,7 @@ async function readIndex(dataDir: string) {
       validators: await rows('select * from exporter_validators order by index'),
       decided: await rows('select * from exporter_decided order by task_index'),
       blocks: await rows('select * from exporter_sync_blocks order by number'),
-      stream: await rows('select seq, type, key, payload from exporter_stream order by seq'),
+      stream: await createExporterRepository(database.db).readStream({ after: 0n, limit: 1_000_000 }),
     }
   } finally {
     await database.close()
@@ -82,6 +86,7 @@ describe('exporter backfill killed with SIGKILL', () => {
     const actual = await readIndex(crashed)
     expect(expected.operators).toHaveLength(operators)
     expect(expected.validators).toHaveLength(validators)
+    expect(expected.stream).toHaveLength(operators + validators)
     expect(actual.operators).toEqual(expected.operators)
     expect(actual.validators.length).toBe(expected.validators.length)
     expect(actual.validators).toEqual(expected.validators)

@@ -45,6 +45,44 @@ describe('fetchLogBatch', () => {
     expect(result.batch.logs).toEqual(await rpcGetLogs(client, { ...registry.filter, fromBlock: 3n, toBlock: head }))
   })
 
+  test('backfill carries every header from everyHeaderFrom on, linked, and checks every log there', async () => {
+    const parent = (await rpcGetBlockHeader(client, 2n))!
+    const result = await fetchLogBatch({
+      client,
+      filter: registry.filter,
+      policy: createLogRangePolicy({ initial: 1000 }),
+      mode: 'backfill',
+      fromBlock: 3n,
+      toBlock: head,
+      parent,
+      everyHeaderFrom: head - 4n,
+    })
+    if (result.kind !== 'batch') throw new Error('expected a batch')
+    const numbers = [head - 4n, head - 3n, head - 2n, head - 1n, head]
+    expect(result.batch.blocks).toEqual(await rpcGetBlockHeaders(client, numbers))
+    const tampering: JsonRpcClient = {
+      ...client,
+      request: async (method, params, options) => {
+        const answer = await client.request<{ blockHash: Hex }[]>(method, params, options)
+        if (method !== 'eth_getLogs') return answer as never
+        // The first log: far from the range's last block, which is all a backfill checked without the window.
+        return answer.map((log, i) => (i === 0 ? { ...log, blockHash: `0x${'cd'.repeat(32)}` } : log)) as never
+      },
+    }
+    await expect(
+      fetchLogBatch({
+        client: tampering,
+        filter: registry.filter,
+        policy: createLogRangePolicy({ initial: 1000 }),
+        mode: 'backfill',
+        fromBlock: 3n,
+        toBlock: head,
+        parent,
+        everyHeaderFrom: 3n,
+      }),
+    ).rejects.toBeInstanceOf(ChainMovedError)
+  })
+
   test('backfill reports a reorganisation when the previous checkpoint is no longer canonical', async () => {
     const parent = (await rpcGetBlockHeader(client, 2n))!
     expect(await fetch('backfill', 3n, head, forged(parent))).toEqual({ kind: 'reorg' })

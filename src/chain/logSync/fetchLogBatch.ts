@@ -4,7 +4,9 @@
  *
  * - Backfill carries the header of the range's last block (the checkpoint) and re-reads the previous checkpoint:
  *   if that is no longer canonical, the chain was reorganised under the committed data (`{ kind: 'reorg' }`).
- *   Logs of the last block must carry its hash.
+ *   Logs of the last block must carry its hash. From `everyHeaderFrom` on (the stretch below the head that log
+ *   sync remembers in full) it carries every block's header, each linked to the one before, and every log there
+ *   must carry its block's hash.
  * - Live carries every block's header: the first must link to `parent` by `parentHash` (else `reorg`), each to
  *   the one before, and every log must carry its block's hash.
  *
@@ -38,6 +40,8 @@ export type FetchLogBatchParameters = {
   parent: BlockRef | undefined
   /** Blocks per batch at most, whatever the policy allows (live batches fetch every header). */
   maxBlocks?: number | undefined
+  /** Backfill: fetch the header of every block from this one on, not only the last block's. */
+  everyHeaderFrom?: bigint | undefined
   signal?: AbortSignal | undefined
   /** Called for every `eth_getLogs` sent, with its width. */
   onRequest?: ((blocks: number) => void) | undefined
@@ -82,21 +86,39 @@ function getLogsSettled(parameters: FetchLogBatchParameters, end: bigint) {
 }
 
 async function fetchBackfill(parameters: FetchLogBatchParameters, end: bigint): Promise<AttemptOutcome> {
-  const { parent } = parameters
+  const { parent, everyHeaderFrom } = parameters
   const logsPromise = getLogsSettled(parameters, end)
-  const numbers = parent ? [end, parent.number] : [end]
-  const [header, canonicalParent] = await rpcGetBlockHeaders(parameters.client, numbers, parameters.signal)
+  // Headers of blocks first … end: every block's from everyHeaderFrom (or the range's start) on, else the last's.
+  let first = end
+  if (everyHeaderFrom !== undefined && everyHeaderFrom < end) {
+    first = parameters.fromBlock
+    if (everyHeaderFrom > first) first = everyHeaderFrom
+  }
+  const numbers: bigint[] = []
+  for (let number = first; number <= end; number++) numbers.push(number)
+  if (parent) numbers.push(parent.number)
+  const fetched = await rpcGetBlockHeaders(parameters.client, numbers, parameters.signal)
+  const canonicalParent = parent ? fetched.pop() : undefined
   const result = await logsPromise
   // A missing block explains a failed eth_getLogs too: the chain got shorter.
-  if (!header) throw new ChainMovedError(`Block ${end} is gone from the node (its chain is shorter now).`)
+  for (const [i, header] of fetched.entries()) {
+    if (!header) throw new ChainMovedError(`Block ${numbers[i]} is gone from the node (its chain is shorter now).`)
+  }
+  const headers = fetched as BlockRef[]
   if ('error' in result) return { refused: result.error }
   if (parent && canonicalParent?.hash !== parent.hash) return { kind: 'reorg' }
-  const { logs } = result
-  // Logs are in chain order: the last block's logs are at the end.
-  for (let i = logs.length - 1; i >= 0 && logs[i]!.blockNumber === end; i--) {
-    if (logs[i]!.blockHash !== header.hash) throw movedLog(logs[i]!, header)
+  for (let i = 1; i < headers.length; i++) {
+    if (headers[i]!.parentHash !== headers[i - 1]!.hash) {
+      throw new ChainMovedError(`Block ${headers[i]!.number} does not extend the block fetched before it.`)
+    }
   }
-  return { kind: 'batch', batch: { fromBlock: parameters.fromBlock, toBlock: end, logs, blocks: [header] } }
+  const { logs } = result
+  // Logs are in chain order: those of the blocks with a header are at the end.
+  for (let i = logs.length - 1; i >= 0 && logs[i]!.blockNumber >= first; i--) {
+    const header = headers[Number(logs[i]!.blockNumber - first)]
+    if (logs[i]!.blockHash !== header?.hash) throw movedLog(logs[i]!, header)
+  }
+  return { kind: 'batch', batch: { fromBlock: parameters.fromBlock, toBlock: end, logs, blocks: headers } }
 }
 
 async function fetchLive(parameters: FetchLogBatchParameters, end: bigint): Promise<AttemptOutcome> {

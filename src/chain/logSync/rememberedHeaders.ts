@@ -25,7 +25,13 @@ export type RememberedHeaders = {
   newestFirst(): BlockRef[]
 }
 
-export function createRememberedHeaders(initial: readonly BlockRef[], limit = 1024): RememberedHeaders {
+/** Headers kept in memory unless the sync says otherwise (`maxRememberedBlocks`). */
+export const defaultMaxRememberedBlocks = 1024
+
+export function createRememberedHeaders(
+  initial: readonly BlockRef[],
+  limit = defaultMaxRememberedBlocks,
+): RememberedHeaders {
   let headers = initial.slice(-limit)
 
   return {

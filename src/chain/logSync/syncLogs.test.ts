@@ -118,6 +118,35 @@ describe('syncLogs', () => {
     expect(committedBeforePrepare.slice(0, 5)).toEqual([0, 0, 0, 0, 0])
   })
 
+  test('a backfill carries every header of the last maxRememberedBlocks blocks, linked, whatever its ranges', async () => {
+    const runTo = async (range: { initial: number; max?: number; targetLogs?: number }) => {
+      const target = createMemoryLogSyncTarget()
+      const run = runLogSync({
+        rpcUrl: chain.rpcUrl,
+        filter: registry.filter,
+        fromBlock: 0n,
+        range,
+        maxLiveBlocks: 5,
+        maxRememberedBlocks: 40,
+        target,
+      })
+      await run.sync.caughtUp
+      await run.stop()
+      return target
+    }
+    const { head } = await allLogs()
+    const wide = await runTo({ initial: 1000 })
+    const narrow = await runTo({ initial: 7, max: 7, targetLogs: 3 })
+    for (const target of [wide, narrow]) {
+      const recent = target.blocks.filter((block) => block.number > head - 40n)
+      expect(recent.map((block) => block.number)).toEqual(Array.from({ length: 40 }, (_, i) => head - 39n + BigInt(i)))
+      for (let i = 1; i < recent.length; i++) expect(recent[i]?.parentHash).toBe(recent[i - 1]?.hash)
+    }
+    expect(wide.blocks.filter((block) => block.number > head - 40n)).toEqual(
+      narrow.blocks.filter((block) => block.number > head - 40n),
+    )
+  })
+
   test('resumes after a stop in the middle of a commit without losing or repeating a log', async () => {
     const target = createMemoryLogSyncTarget()
     const parameters = {

@@ -9,8 +9,11 @@
  *    pipelined: later ranges are fetched while the target commits earlier ones (`commitQueue.ts`, up to eight
  *    times the policy's target log count ahead); commits stay in order, one at a time. A range holding more than
  *    the target log count is committed as several batches split at block boundaries (`splitLogBatch.ts`). Each
- *    batch carries its last block's header, checked against the logs of that block. A target with `prepare` gets
- *    each batch when it is fetched, to decode it while earlier ones commit.
+ *    batch carries its last block's header, checked against the logs of that block; within `maxRememberedBlocks`
+ *    of the head, every block's header, linked (so once caught up, the remembered headers are the same whether the
+ *    sync backfilled or followed the head, and a reorganisation found right after a backfill rolls back no further
+ *    than it must). A target with `prepare` gets each batch when it is fetched, to decode it while earlier ones
+ *    commit.
  * 3. Follow the head: every `pollingInterval` (or at once on a `newHeads` notification when `wsUrl` is given;
  *    polling keeps going, ten times slower, as a safety net), read the head and the node's header at the
  *    checkpoint's height in one round trip; fetch new blocks with every header, linked by `parentHash` to the
@@ -36,7 +39,7 @@ import { createCommitQueue } from './commitQueue.js'
 import { fetchLogBatch } from './fetchLogBatch.js'
 import { createJsonRpcClient } from './jsonRpcClient.js'
 import { createLogRangePolicy } from './logRangePolicy.js'
-import { createRememberedHeaders, findCommonAncestor } from './rememberedHeaders.js'
+import { createRememberedHeaders, defaultMaxRememberedBlocks, findCommonAncestor } from './rememberedHeaders.js'
 import { createRetryStreak } from './retryStreak.js'
 import { parseBlockRef } from './rpcBlocks.js'
 import { toQuantity } from './rpcGetLogs.js'
@@ -69,6 +72,7 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
   const confirmations = BigInt(parameters.confirmations ?? 0)
   const pollingInterval = parameters.pollingInterval ?? 1000
   const maxLiveBlocks = parameters.maxLiveBlocks ?? 100
+  const maxRememberedBlocks = parameters.maxRememberedBlocks ?? defaultMaxRememberedBlocks
   const floor = parameters.fromBlock - 1n
 
   // Aborted with the caller's signal, and when the sync ends for any reason: stops requests and the watcher.
@@ -92,7 +96,7 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
 
   const status: LogSyncStatus = { headBlock: undefined, syncedBlock: floor, caughtUp: false }
   const emitStatus = () => parameters.onStatus?.({ ...status })
-  let remembered = createRememberedHeaders([], parameters.maxRememberedBlocks)
+  let remembered = createRememberedHeaders([], maxRememberedBlocks)
   let progress = { at: Date.now(), block: floor, logs: 0 }
 
   async function callTarget<T>(call: () => Promise<T>): Promise<T> {
@@ -222,7 +226,11 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
     to: bigint,
     parent: BlockRef | undefined,
   ): Promise<{ kind: 'batches'; batches: LogBatch[] } | { kind: 'reorg' }> {
-    const result = await fetchLogBatch({ ...fetchParameters('backfill', from, to), parent })
+    const result = await fetchLogBatch({
+      ...fetchParameters('backfill', from, to),
+      parent,
+      everyHeaderFrom: to - BigInt(maxRememberedBlocks) + 1n,
+    })
     if (result.kind === 'reorg') return result
     const batches = await splitLogBatch({
       client,
@@ -287,7 +295,7 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
 
   try {
     const loaded = await callTarget(() => target.loadBlocks())
-    remembered = createRememberedHeaders(loaded, parameters.maxRememberedBlocks)
+    remembered = createRememberedHeaders(loaded, maxRememberedBlocks)
     const checkpoint = remembered.last?.number
     setSynced(checkpoint !== undefined && checkpoint > floor ? checkpoint : floor)
     progress = { at: Date.now(), block: status.syncedBlock, logs: 0 }
