@@ -95,10 +95,12 @@ export function applyExporterEvents(
             publicKey: event.publicKey.toLowerCase(),
             fee: event.fee.toString(),
             addedBlock: block,
+            addedBlockHash: at.blockHash,
             addedTransaction: at.transactionHash,
             addedLogIndex: at.logIndex,
             addedSeq: ++seq,
             removedBlock: null,
+            removedBlockHash: null,
             removedTransaction: null,
             removedLogIndex: null,
             removedSeq: null,
@@ -115,10 +117,12 @@ export function applyExporterEvents(
             owner: event.owner.toLowerCase(),
             operatorIds: event.operatorIds.map((id) => id.toString()),
             addedBlock: block,
+            addedBlockHash: at.blockHash,
             addedTransaction: at.transactionHash,
             addedLogIndex: at.logIndex,
             addedSeq: ++seq,
             removedBlock: null,
+            removedBlockHash: null,
             removedTransaction: null,
             removedLogIndex: null,
             removedSeq: null,
@@ -142,6 +146,7 @@ export function applyExporterEvents(
           const removal: Removal = {
             index: typeof row === 'number' ? row : row.index,
             block,
+            blockHash: at.blockHash,
             transaction: at.transactionHash,
             logIndex: at.logIndex,
             seq: ++seq,
@@ -152,6 +157,7 @@ export function applyExporterEvents(
           } else {
             // A row added in this batch: inserted already removed.
             row.removedBlock = removal.block
+            row.removedBlockHash = removal.blockHash
             row.removedTransaction = removal.transaction
             row.removedLogIndex = removal.logIndex
             row.removedSeq = removal.seq

@@ -53,7 +53,14 @@ type Removable = Pick<ExporterOperatorRow, 'addedSeq' | 'removedSeq' | 'index'>
 function rowAt<row extends Removable>(type: string, row: row, seq: bigint): row {
   const at = Number(seq)
   if (row.addedSeq === at) {
-    return { ...row, removedBlock: null, removedTransaction: null, removedLogIndex: null, removedSeq: null }
+    return {
+      ...row,
+      removedBlock: null,
+      removedBlockHash: null,
+      removedTransaction: null,
+      removedLogIndex: null,
+      removedSeq: null,
+    }
   }
   if (row.removedSeq === at) return row
   throw new ExporterStreamReferenceError(

@@ -67,7 +67,13 @@ export async function rollbackExporter(
     .returning({ taskManager: exporterDecided.taskManager, taskIndex: exporterDecided.taskIndex })
   if (deletedOperators.length > 0) await tx.delete(exporterOperators).where(gt(exporterOperators.addedBlock, above))
   if (deletedValidators.length > 0) await tx.delete(exporterValidators).where(gt(exporterValidators.addedBlock, above))
-  const cleared = { removedBlock: null, removedTransaction: null, removedLogIndex: null, removedSeq: null }
+  const cleared = {
+    removedBlock: null,
+    removedBlockHash: null,
+    removedTransaction: null,
+    removedLogIndex: null,
+    removedSeq: null,
+  }
   if (restoredOperators.length > 0) {
     await tx.update(exporterOperators).set(cleared).where(restoredWhere(exporterOperators))
   }
