@@ -4,7 +4,7 @@
  * two calls with the same arguments build the same event.
  */
 import { type Address, type Hex, keccak256, toHex } from 'viem'
-import type { EventLocation, ExporterEvent, TaskCertificate } from '../src/exporter/events.js'
+import type { EventLocation, ExporterEvent, TaskCertificate } from '../src/store/exporterEvents.js'
 
 export const testOwner: Address = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'
 export const testTaskManager: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3'

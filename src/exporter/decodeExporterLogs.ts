@@ -7,7 +7,7 @@ import { type AbiEvent, type Address, getAddress, type Hex } from 'viem'
 import { networkRegistryAbi, taskManagerAbi } from '../chain/artifacts/index.js'
 import type { ChainClient } from '../chain/clients.js'
 import { createEventDecoder, type LogRecord } from '../chain/logSync/index.js'
-import type { EventLocation, ExporterEvent } from './events.js'
+import type { EventLocation, ExporterEvent } from '../store/index.js'
 import { readDecidedTask, type TaskRespondedArgs } from './readDecidedTask.js'
 
 export type ExporterContracts = {

@@ -3,8 +3,8 @@ import { useDatabase } from '../../test/database.js'
 import { at, operatorAdded, taskDecided } from '../../test/exporterEvents.js'
 import type { BlockRef, LogRecord } from '../chain/logSync/index.js'
 import { createMetrics } from '../core/metrics.js'
+import type { ExporterEvent } from '../store/index.js'
 import { createExporterRepository } from '../store/index.js'
-import type { ExporterEvent } from './events.js'
 import { createExporterSyncTarget } from './exporterSyncTarget.js'
 
 const header = (n: number, fork = ''): BlockRef => ({

@@ -11,8 +11,8 @@
 import type { BlockRef, LogBatch, LogRecord, LogSyncTarget } from '../chain/logSync/index.js'
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
+import type { ExporterEvent } from '../store/index.js'
 import { createExporterRepository, type Database, type DrizzleTransaction } from '../store/index.js'
-import type { ExporterEvent } from './events.js'
 
 export type ExporterSyncTargetOptions = {
   /** Counts indexed rows (`avskit_exporter_rows_total`). */

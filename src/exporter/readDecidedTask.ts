@@ -9,7 +9,7 @@ import { getQuorumOperatorIds } from '../chain/getQuorumOperatorIds.js'
 import { getRespondedTask } from '../chain/getRespondedTask.js'
 import { decodeQuorumNumbers } from '../chain/quorumNumbers.js'
 import type { NonSignerStakesAndSignature } from '../chain/taskManager.js'
-import type { EventLocation, ExporterEvent, TaskCertificate } from './events.js'
+import type { EventLocation, ExporterEvent, TaskCertificate } from '../store/index.js'
 
 export type TaskDecidedEvent = Extract<ExporterEvent, { type: 'TaskDecided' }>
 

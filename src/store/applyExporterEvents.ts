@@ -18,9 +18,9 @@
 import { is, type SQL, sql } from 'drizzle-orm'
 import { PgTransaction } from 'drizzle-orm/pg-core'
 import type { Hex } from 'viem'
-import type { ExporterEvent, TaskCertificate } from '../exporter/events.js'
 import { copyRows } from './copyRows.js'
 import type { DrizzleExecutor } from './database.js'
+import type { ExporterEvent, TaskCertificate } from './exporterEvents.js'
 import {
   insertDecidedSql,
   insertOperatorsSql,

@@ -11,8 +11,8 @@ import {
   validatorKey,
   validatorRemoved,
 } from '../../test/exporterEvents.js'
-import type { ExporterEvent } from '../exporter/events.js'
 import type { Database } from './database.js'
+import type { ExporterEvent } from './exporterEvents.js'
 import { decidedMessage, operatorMessage, validatorMessage } from './exporterMessages.js'
 import { createExporterRepository } from './exporterRepository.js'
 

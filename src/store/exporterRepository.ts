@@ -8,13 +8,13 @@
  */
 import { and, asc, between, eq, sql } from 'drizzle-orm'
 import type { Hex } from 'viem'
-import type { ExporterEvent } from '../exporter/events.js'
 import {
   type ApplyExporterEventsReturnType,
   applyExporterEvents,
   inExporterTransaction,
 } from './applyExporterEvents.js'
 import type { DrizzleExecutor } from './database.js'
+import type { ExporterEvent } from './exporterEvents.js'
 import type { ExporterDecidedRow, ExporterOperatorRow, ExporterValidatorRow } from './exporterMessages.js'
 import { readStreamHead } from './exporterStreamOutbox.js'
 import { selectValidatorRows } from './exporterValidatorRows.js'

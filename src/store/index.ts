@@ -28,6 +28,7 @@ export {
   DatabaseMigrationError,
   describePostgresUrl,
 } from './databaseErrors.js'
+export type { EventLocation, ExporterEvent, TaskCertificate } from './exporterEvents.js'
 export {
   checksumAddress,
   type DecidedMessage,

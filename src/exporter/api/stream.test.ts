@@ -11,8 +11,8 @@ import {
   testTaskManager,
   validatorAdded,
 } from '../../../test/exporterEvents.js'
+import type { ExporterEvent } from '../../store/index.js'
 import { createExporterRepository } from '../../store/index.js'
-import type { ExporterEvent } from '../events.js'
 
 type Message = Record<string, unknown>
 const cursorOf = (message: Message) => message.cursor as number
