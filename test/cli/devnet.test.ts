@@ -55,7 +55,7 @@ type WscatAnswer = { type: string; filter: Record<string, unknown>; data: unknow
 
 /** Runs `wscat -c url -x message …` and returns the answers it printed, parsed. */
 async function wscat(url: string, messages: string[]): Promise<WscatAnswer[]> {
-  const args = ['-c', url, ...messages.flatMap((m) => ['-x', m]), '-w', '3']
+  const args = ['-c', url, ...messages.flatMap((m) => ['-x', m]), '-w', '2']
   // wscat exits when its standard input closes: keep it open, as a terminal would.
   const child = spawn(wscatBin, args, { stdio: ['pipe', 'pipe', 'pipe'] })
   let stdout = ''
@@ -83,9 +83,10 @@ async function waitForOutput(running: Running, pattern: RegExp, timeoutMs = 90_0
 describe('avskit devnet (process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'avskit-devnet-cli-'))
   const processes: Running[] = []
-  afterAll(() => {
+  afterAll(async () => {
     for (const running of processes) running.child.kill('SIGKILL')
-    rmSync(dataDir, { recursive: true, force: true })
+    await Promise.all(processes.map((running) => running.exited))
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 })
   })
 
   test('certifies generated tasks on chain, stops on SIGINT, and resumes on the next start', {
@@ -108,11 +109,19 @@ describe('avskit devnet (process)', () => {
 
     // The exporter, with wscat as its users query it (the SSV exporter's README example).
     const [, queryUrl] = await waitForOutput(first, /exporter query\s+(ws:\/\/\S+)/)
+    // The exporter indexes the certified task at its next poll after the respondToTask block.
+    const decidedQuery = `{ "type": "decided", "filter": { "from": 1, "to": 1, "publicKey": "${summary.contracts.taskManager}" } }`
+    for (let attempt = 0; ; attempt++) {
+      const [answer] = await wscat(queryUrl as string, [decidedQuery])
+      if (answer?.data.length === 1) break
+      if (attempt === 20) throw new Error(`task 1 was not exported: ${JSON.stringify(answer)}`)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
     const answers = await wscat(queryUrl as string, [
       '{ "type": "operator", "filter": { "from": 0, "to": 4 } }',
       '{ "type": "operator", "filter": { "from": 0, "to": 4 ',
       '{ "type": "foo", "filter": { "from": 0, "to": 4 } }',
-      `{ "type": "decided", "filter": { "from": 1, "to": 1, "publicKey": "${summary.contracts.taskManager}" } }`,
+      decidedQuery,
     ])
     expect(answers).toHaveLength(4)
     const [operators, corrupt, unknown, decided] = answers as [WscatAnswer, WscatAnswer, WscatAnswer, WscatAnswer]
