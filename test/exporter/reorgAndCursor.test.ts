@@ -158,6 +158,13 @@ describe('exporter: reorganisations and cursors', () => {
       await exporter.stop()
       await chain.addOperators(3, 500)
       exporter = await start(database)
+      // A /stream connection is live until its subscribe arrives: messages committed in that window would come
+      // live first and again in the replay (docs/exporter-api.md), so resume once the restarted exporter caught up.
+      await waitFor(
+        () => exporter.readiness(),
+        (readiness) => readiness.ready,
+        'the catch-up',
+      )
       subscriber = await connectTestClient(`${exporter.wsUrl}/stream`)
       subscriber.send({ type: 'subscribe', cursor: lastCursor })
       await chain.addOperators(2, 600)
