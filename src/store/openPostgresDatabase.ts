@@ -128,7 +128,12 @@ export async function openPostgresDatabase(parameters: OpenPostgresDatabaseParam
       if (closed) return
       closed = true
       await listener.close()
-      for (const client of lockClients.values()) client.release(true)
+      // Unlock before disconnecting: the server frees a closed session's locks only once its backend has exited,
+      // which can be after `close()` resolved, and a replica waiting for the lock should not have to wait for that.
+      for (const client of lockClients.values()) {
+        await client.query('select pg_advisory_unlock_all()').catch(() => undefined)
+        client.release(true)
+      }
       lockClients.clear()
       await pool.end()
       logger?.info({ database: description }, 'database closed')
