@@ -29,6 +29,7 @@ import { createMetrics } from '../src/core/metrics.js'
 import { startExporterWriter } from '../src/exporter/index.js'
 import { type Database, openDatabase } from '../src/store/index.js'
 import { startSeededRegistryChain } from '../test/exporter/registryChain.js'
+import { runOnce } from './runOnce.js'
 
 const OPERATORS = 100
 const VALIDATORS = 99_900
@@ -199,15 +200,6 @@ function report(figures: Awaited<ReturnType<typeof main>>): string {
   ].join('\n')
 }
 
-if (process.env.VITEST) {
-  const { bench } = await import('vitest')
-  bench(
-    'exporter backfill of 100,000 registry events vs raw eth_getLogs + JSON.parse (one full run)',
-    async () => {
-      console.log(report(await main()))
-    },
-    { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
-  )
-} else {
-  console.log(report(await main()))
-}
+await runOnce('exporter backfill of 100,000 registry events vs raw eth_getLogs + JSON.parse (one full run)', async () =>
+  report(await main()),
+)

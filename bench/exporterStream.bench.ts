@@ -36,6 +36,7 @@ import { webSocketTextFrame } from '../src/exporter/api/webSocketTextFrame.js'
 import { createExporterRepository, type Database, openDatabase } from '../src/store/index.js'
 import { at, operatorAdded, validatorAdded } from '../test/exporterEvents.js'
 import type { RoundResult, StreamClientRequest } from './exporterStreamBenchClient.js'
+import { runOnce } from './runOnce.js'
 
 const CLIENTS = Number(process.env.EXPORTER_BENCH_CLIENTS ?? 1_000)
 const MESSAGES = Number(process.env.EXPORTER_BENCH_MESSAGES ?? 1_000)
@@ -240,15 +241,6 @@ function report(figures: Awaited<ReturnType<typeof main>>): string {
   ].join('\n')
 }
 
-if (process.env.VITEST) {
-  const { bench } = await import('vitest')
-  bench(
-    'exporter /stream: 1,000 clients from a second process vs a bare ws broadcast (one full run)',
-    async () => {
-      console.log(report(await main()))
-    },
-    { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
-  )
-} else {
-  console.log(report(await main()))
-}
+await runOnce('exporter /stream: 1,000 clients from a second process vs a bare ws broadcast (one full run)', async () =>
+  report(await main()),
+)

@@ -39,6 +39,7 @@ import { NodeService } from '../src/gen/checkin.js'
 import { loadEcdsaBackend, startPoolService } from '../src/pool/index.js'
 import { type Database, openDatabase } from '../src/store/index.js'
 import type { BurstResult, ClientRequest, GetsResult, PacedResult } from './poolBenchClient.js'
+import { runOnce } from './runOnce.js'
 
 const OPERATORS = 10_000
 const BURST = 5_000
@@ -368,15 +369,7 @@ function report(figures: Figures): string {
   ].join('\n')
 }
 
-if (process.env.VITEST) {
-  const { bench } = await import('vitest')
-  bench(
-    'operator pool: 10,000 operators from a second process vs no-op Ping, and GET /operator (one full run)',
-    async () => {
-      console.log(report(await main()))
-    },
-    { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
-  )
-} else {
-  console.log(report(await main()))
-}
+await runOnce(
+  'operator pool: 10,000 operators from a second process vs no-op Ping, and GET /operator (one full run)',
+  async () => report(await main()),
+)

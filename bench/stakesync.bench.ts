@@ -31,6 +31,7 @@ import { createLogger } from '../src/core/logger.js'
 import { createMetrics } from '../src/core/metrics.js'
 import { devnetOwnerKey, startDevnet } from '../src/devnet/startDevnet.js'
 import { compareAddresses, createStakeSync } from '../src/stakesync/index.js'
+import { runOnce } from './runOnce.js'
 
 const OPERATORS = 200
 const QUORUMS = 2
@@ -222,15 +223,7 @@ function report(figures: Figures): string {
   ].join('\n')
 }
 
-if (process.env.VITEST) {
-  const { bench } = await import('vitest')
-  bench(
-    'stake sync: 200 operators, 10 % changed, avskit against avs-sync’s every-quorum update (one full run)',
-    async () => {
-      console.log(report(await main()))
-    },
-    { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
-  )
-} else {
-  console.log(report(await main()))
-}
+await runOnce(
+  'stake sync: 200 operators, 10 % changed, avskit against avs-sync’s every-quorum update (one full run)',
+  async () => report(await main()),
+)

@@ -85,7 +85,6 @@ export function applyExporterEvents(
 
     for (const event of ordered) {
       const at = event.location
-      const block = Number(at.blockNumber)
       switch (event.type) {
         case 'OperatorAdded': {
           const row: ExporterOperatorRow = {
@@ -94,16 +93,7 @@ export function applyExporterEvents(
             owner: event.owner.toLowerCase(),
             publicKey: event.publicKey.toLowerCase(),
             fee: event.fee.toString(),
-            addedBlock: block,
-            addedBlockHash: at.blockHash,
-            addedTransaction: at.transactionHash,
-            addedLogIndex: at.logIndex,
-            addedSeq: ++seq,
-            removedBlock: null,
-            removedBlockHash: null,
-            removedTransaction: null,
-            removedLogIndex: null,
-            removedSeq: null,
+            ...addedBy(at, ++seq),
           }
           newOperators.push(row)
           liveOperators.set(row.operatorId, row)
@@ -116,16 +106,7 @@ export function applyExporterEvents(
             publicKey: event.publicKey.toLowerCase(),
             owner: event.owner.toLowerCase(),
             operatorIds: event.operatorIds.map((id) => id.toString()),
-            addedBlock: block,
-            addedBlockHash: at.blockHash,
-            addedTransaction: at.transactionHash,
-            addedLogIndex: at.logIndex,
-            addedSeq: ++seq,
-            removedBlock: null,
-            removedBlockHash: null,
-            removedTransaction: null,
-            removedLogIndex: null,
-            removedSeq: null,
+            ...addedBy(at, ++seq),
           }
           newValidators.push(row)
           liveValidators.set(row.publicKey, row)
@@ -145,7 +126,7 @@ export function applyExporterEvents(
           live.delete(key)
           const removal: Removal = {
             index: typeof row === 'number' ? row : row.index,
-            block,
+            block: Number(at.blockNumber),
             blockHash: at.blockHash,
             transaction: at.transactionHash,
             logIndex: at.logIndex,
@@ -288,5 +269,21 @@ async function readWhatTheBatchNeeds(tx: DrizzleExecutor, events: readonly Expor
     streamHead: BigInt(max?.seq ?? '0'),
     liveOperators: entries(operators),
     liveValidators: entries(validators),
+  }
+}
+
+/** The columns of a row the log at `at` just added (stream message `seq`), not removed. */
+function addedBy(at: ExporterEvent['location'], seq: number) {
+  return {
+    addedBlock: Number(at.blockNumber),
+    addedBlockHash: at.blockHash,
+    addedTransaction: at.transactionHash,
+    addedLogIndex: at.logIndex,
+    addedSeq: seq,
+    removedBlock: null,
+    removedBlockHash: null,
+    removedTransaction: null,
+    removedLogIndex: null,
+    removedSeq: null,
   }
 }
