@@ -10,7 +10,7 @@
  * Indexes stay deterministic: the deleted rows are exactly the highest indexes (indexes follow chain order), so
  * the rows of the replacing blocks get the indexes an uninterrupted run would have given them.
  */
-import { and, eq, gt, isNotNull, lte } from 'drizzle-orm'
+import { and, eq, gt, isNotNull, lte, type SQL, sql } from 'drizzle-orm'
 import type { DrizzleExecutor } from './database.js'
 import {
   checksumAddress,
@@ -42,6 +42,16 @@ export type RollbackExporterReturnType = {
 }
 
 /**
+ * The highest index of a row added at or below block `above` (−1 when none): rows are indexed in chain order, so
+ * every row above it was added above the block. Found by walking the primary key down from the top, past the
+ * rows to delete (the few of the orphaned blocks), with no index on `added_block` to maintain on every insert.
+ */
+function addedUpTo(table: typeof exporterOperators | typeof exporterValidators, above: number): SQL<number> {
+  return sql<number>`coalesce((select ${table.index} from ${table} where ${table.addedBlock} <= ${above}
+    order by ${table.index} desc limit 1), -1)`
+}
+
+/**
  * Rolls the exporter back to `ancestor` (a block number; `undefined`: everything) and forgets `syncName`'s
  * headers above it, in the caller's transaction.
  */
@@ -52,11 +62,13 @@ export async function rollbackExporter(
 ): Promise<RollbackExporterReturnType> {
   const above = ancestor === undefined ? -1 : Number(ancestor)
   await lockExporterStream(tx)
+  const deletedWhere = (table: typeof exporterOperators | typeof exporterValidators) =>
+    gt(table.index, addedUpTo(table, above))
   // `added_block <= above` holds for every row left; written out so a restore never touches a deleted row.
   const restoredWhere = (table: typeof exporterOperators | typeof exporterValidators) =>
     and(isNotNull(table.removedBlock), gt(table.removedBlock, above), lte(table.addedBlock, above))
-  const deletedOperators = await tx.select().from(exporterOperators).where(gt(exporterOperators.addedBlock, above))
-  const deletedValidators = await selectValidatorRows(tx).where(gt(exporterValidators.addedBlock, above))
+  const deletedOperators = await tx.select().from(exporterOperators).where(deletedWhere(exporterOperators))
+  const deletedValidators = await selectValidatorRows(tx).where(deletedWhere(exporterValidators))
   const restoredOperators = await tx.select().from(exporterOperators).where(restoredWhere(exporterOperators))
   const restoredValidators = await selectValidatorRows(tx).where(restoredWhere(exporterValidators))
   await writeOutReferences(tx, deletedOperators, deletedValidators, restoredOperators, restoredValidators)
@@ -65,8 +77,8 @@ export async function rollbackExporter(
     .delete(exporterDecided)
     .where(gt(exporterDecided.blockNumber, above))
     .returning({ taskManager: exporterDecided.taskManager, taskIndex: exporterDecided.taskIndex })
-  if (deletedOperators.length > 0) await tx.delete(exporterOperators).where(gt(exporterOperators.addedBlock, above))
-  if (deletedValidators.length > 0) await tx.delete(exporterValidators).where(gt(exporterValidators.addedBlock, above))
+  if (deletedOperators.length > 0) await tx.delete(exporterOperators).where(deletedWhere(exporterOperators))
+  if (deletedValidators.length > 0) await tx.delete(exporterValidators).where(deletedWhere(exporterValidators))
   const cleared = {
     removedBlock: null,
     removedBlockHash: null,

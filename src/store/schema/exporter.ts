@@ -11,7 +11,9 @@
  * The tables are written in batches of thousands of rows during a backfill, so every column and index is paid
  * for once per event: rows hold what the messages and rollbacks need and nothing derived (a validator's operator
  * public keys are joined from `exporter_operators` when read), and the stream outbox refers to the row a message
- * shows instead of holding a copy of it.
+ * shows instead of holding a copy of it. No index on `added_block`: indexes follow chain order, so the rows added
+ * above a block are the top of the primary key, found by walking it down (`rollbackExporter.ts`); the index cost
+ * about 10 % of a backfill on PGlite (measured: 100,000 validators, 2.45 s against 2.75 s a run).
  *
  * Operator ids are uint64 on chain: `numeric(20, 0)`, because Postgres `bigint` stops at 2^63 − 1.
  */
@@ -67,7 +69,6 @@ export const exporterOperators = pgTable(
   (table) => [
     // The registry never reuses an operator id.
     uniqueIndex('exporter_operators_operator_id').on(table.operatorId),
-    index('exporter_operators_added_block').on(table.addedBlock),
     index('exporter_operators_removed_block').on(table.removedBlock).where(sql`${table.removedBlock} is not null`),
   ],
 )
@@ -97,7 +98,6 @@ export const exporterValidators = pgTable(
   },
   (table) => [
     index('exporter_validators_public_key').using('hash', table.publicKey),
-    index('exporter_validators_added_block').on(table.addedBlock),
     index('exporter_validators_removed_block').on(table.removedBlock).where(sql`${table.removedBlock} is not null`),
   ],
 )
