@@ -17,6 +17,10 @@ export type RpcProxy = {
   readonly forwardedLogRanges: number[]
   /** Every `eth_getLogs` received, forwarded or not. */
   readonly receivedLogRanges: number[]
+  /** The most `eth_getLogs` requests the proxy had open at once. */
+  readonly maxLogRequestsInFlight: number
+  /** Milliseconds every `eth_getLogs` is held before it is forwarded (0: none). */
+  logDelayMs: number
   /** Sees every request body (a call or an array) before it is forwarded. */
   intercept: ((body: ProxiedCall | ProxiedCall[]) => ProxyAnswer) | undefined
   /** Sees anvil's answer to a single call; may replace it. */
@@ -29,18 +33,25 @@ export type RpcProxy = {
 export async function startRpcProxy(upstream: string): Promise<RpcProxy> {
   const forwardedLogRanges: number[] = []
   const receivedLogRanges: number[] = []
+  const logRequestsInFlight = { now: 0, max: 0 }
   let server: Server
   const proxy: RpcProxy = {
     url: '',
     forwardedLogRanges,
     receivedLogRanges,
+    get maxLogRequestsInFlight() {
+      return logRequestsInFlight.max
+    },
+    logDelayMs: 0,
     intercept: undefined,
     interceptAnswer: undefined,
     reset() {
       proxy.intercept = undefined
       proxy.interceptAnswer = undefined
+      proxy.logDelayMs = 0
       forwardedLogRanges.length = 0
       receivedLogRanges.length = 0
+      logRequestsInFlight.max = 0
     },
     close: async () => {
       server.closeAllConnections()
@@ -62,12 +73,21 @@ export async function startRpcProxy(upstream: string): Promise<RpcProxy> {
     if (width !== undefined) receivedLogRanges.push(width)
     const replaced = proxy.intercept?.(body)
     if (replaced) return send(response, replaced)
-    const upstreamResponse = await fetch(upstream, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: text,
-    })
-    const answerText = await upstreamResponse.text()
+    if (width !== undefined) logRequestsInFlight.now++
+    logRequestsInFlight.max = Math.max(logRequestsInFlight.max, logRequestsInFlight.now)
+    let answerText: string
+    let upstreamResponse: Response
+    try {
+      if (width !== undefined && proxy.logDelayMs > 0) await new Promise((wait) => setTimeout(wait, proxy.logDelayMs))
+      upstreamResponse = await fetch(upstream, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: text,
+      })
+      answerText = await upstreamResponse.text()
+    } finally {
+      if (width !== undefined) logRequestsInFlight.now--
+    }
     if (width !== undefined) forwardedLogRanges.push(width)
     if (!Array.isArray(body) && proxy.interceptAnswer) {
       const answer = proxy.interceptAnswer(body, JSON.parse(answerText))

@@ -47,17 +47,33 @@ export type FetchLogBatchParameters = {
   onRequest?: ((blocks: number) => void) | undefined
   /** Called when the node refused a width and the policy shrank it. */
   onRefused?: ((blocks: number, refusal: LogRangeRefusal, error: unknown) => void) | undefined
+  /**
+   * Backfill: the `eth_getLogs` of blocks `fromBlock … prefetched.toBlock`, already sent (`prefetchLogs`). Used
+   * as the first attempt's logs; the headers are fetched now and checked against them as usual.
+   */
+  prefetched?: PrefetchedLogs | undefined
 }
+
+/** An `eth_getLogs` sent ahead of its turn (see `prefetchLogs`). */
+export type PrefetchedLogs = { fromBlock: bigint; toBlock: bigint; logs: Promise<LogsOutcome> }
+
+type LogsOutcome = { logs: LogRecord[] } | { error: unknown }
 
 export type FetchLogBatchResult = { kind: 'batch'; batch: LogBatch } | { kind: 'reorg' }
 
 export async function fetchLogBatch(parameters: FetchLogBatchParameters): Promise<FetchLogBatchResult> {
   const { policy, fromBlock, toBlock } = parameters
   const available = Number(toBlock - fromBlock + 1n)
+  let prefetched = parameters.prefetched?.fromBlock === fromBlock ? parameters.prefetched : undefined
   for (;;) {
-    const blocks = Math.min(policy.size, parameters.maxBlocks ?? available, available)
+    const blocks = prefetched
+      ? Number(prefetched.toBlock - fromBlock + 1n)
+      : Math.min(policy.size, parameters.maxBlocks ?? available, available)
     const end = fromBlock + BigInt(blocks) - 1n
-    const attempt = parameters.mode === 'live' ? fetchLive(parameters, end) : fetchBackfill(parameters, end)
+    const logs = prefetched?.logs ?? getLogsSettled(parameters, fromBlock, end)
+    // A refused prefetch is retried at the width the policy then says.
+    prefetched = undefined
+    const attempt = parameters.mode === 'live' ? fetchLive(parameters, end, logs) : fetchBackfill(parameters, end, logs)
     parameters.onRequest?.(blocks)
     const outcome = await attempt
     if (!('refused' in outcome)) {
@@ -73,21 +89,55 @@ export async function fetchLogBatch(parameters: FetchLogBatchParameters): Promis
 type AttemptOutcome = FetchLogBatchResult | { refused: unknown }
 
 /** `eth_getLogs` that never rejects, so it can run beside the header requests and its error be classified. */
-function getLogsSettled(parameters: FetchLogBatchParameters, end: bigint) {
-  return rpcGetLogs(parameters.client, {
-    ...parameters.filter,
-    fromBlock: parameters.fromBlock,
-    toBlock: end,
-    signal: parameters.signal,
-  }).then(
+function getLogsSettled(
+  parameters: Pick<FetchLogBatchParameters, 'client' | 'filter' | 'signal'>,
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<LogsOutcome> {
+  return rpcGetLogs(parameters.client, { ...parameters.filter, fromBlock, toBlock, signal: parameters.signal }).then(
     (logs) => ({ logs }),
     (error: unknown) => ({ error }),
   )
 }
 
-async function fetchBackfill(parameters: FetchLogBatchParameters, end: bigint): Promise<AttemptOutcome> {
+/**
+ * Sends the `eth_getLogs` of a backfill range before its turn, to hand to `fetchLogBatch` as `prefetched` once the
+ * ranges before it are fetched: the node works on it meanwhile.
+ *
+ * @example
+ * const ahead = prefetchLogs({ client, filter, signal }, 101n, 140n)
+ * const result = await fetchLogBatch({ …, fromBlock: 101n, prefetched: ahead })
+ */
+export function prefetchLogs(
+  parameters: Pick<FetchLogBatchParameters, 'client' | 'filter' | 'signal'>,
+  fromBlock: bigint,
+  toBlock: bigint,
+): PrefetchedLogs {
+  return { fromBlock, toBlock, logs: getLogsSettled(parameters, fromBlock, toBlock) }
+}
+
+/**
+ * A prefetch that will not be used (the ranges before it came out otherwise): when the node refused it, the
+ * policy still learns the refused width, and `onRefused` hears of it, as for any refusal.
+ */
+export function dropPrefetchedLogs(
+  prefetched: PrefetchedLogs,
+  parameters: Pick<FetchLogBatchParameters, 'policy' | 'onRefused'>,
+): void {
+  const blocks = Number(prefetched.toBlock - prefetched.fromBlock + 1n)
+  void prefetched.logs.then((outcome) => {
+    if (!('error' in outcome)) return
+    const refusal = classifyLogRangeRefusal(outcome.error)
+    if (refusal && parameters.policy.onRefused(blocks, refusal)) parameters.onRefused?.(blocks, refusal, outcome.error)
+  })
+}
+
+async function fetchBackfill(
+  parameters: FetchLogBatchParameters,
+  end: bigint,
+  logsPromise: Promise<LogsOutcome>,
+): Promise<AttemptOutcome> {
   const { parent, everyHeaderFrom } = parameters
-  const logsPromise = getLogsSettled(parameters, end)
   // Headers of blocks first … end: every block's from everyHeaderFrom (or the range's start) on, else the last's.
   let first = end
   if (everyHeaderFrom !== undefined && everyHeaderFrom < end) {
@@ -121,9 +171,12 @@ async function fetchBackfill(parameters: FetchLogBatchParameters, end: bigint): 
   return { kind: 'batch', batch: { fromBlock: parameters.fromBlock, toBlock: end, logs, blocks: headers } }
 }
 
-async function fetchLive(parameters: FetchLogBatchParameters, end: bigint): Promise<AttemptOutcome> {
+async function fetchLive(
+  parameters: FetchLogBatchParameters,
+  end: bigint,
+  logsPromise: Promise<LogsOutcome>,
+): Promise<AttemptOutcome> {
   const { fromBlock, parent } = parameters
-  const logsPromise = getLogsSettled(parameters, end)
   const numbers: bigint[] = []
   for (let number = fromBlock; number <= end; number++) numbers.push(number)
   const fetched = await rpcGetBlockHeaders(parameters.client, numbers, parameters.signal)

@@ -61,6 +61,18 @@ describe('createLogRangePolicy', () => {
     expect(policy.size).toBe(1000)
   })
 
+  test('grows on an answer for half the size whose density leaves the full size small (a range fetched as halves)', () => {
+    const policy = createLogRangePolicy({ initial: 100, targetLogs: 100 })
+    expect(policy.lastAccepted).toBe(0)
+    // 50 blocks with 20 logs: 100 blocks would hold 40, under half the target.
+    policy.onSuccess(50, 20)
+    expect(policy.size).toBe(200)
+    expect(policy.lastAccepted).toBe(50)
+    // 100 blocks (half of 200) with 30 logs: 200 would hold 60, over half the target: stays.
+    policy.onSuccess(100, 30)
+    expect(policy.size).toBe(200)
+  })
+
   test('remembers a block-count refusal as a ceiling, but not a results refusal', () => {
     const blocks = createLogRangePolicy({ initial: 1000, targetLogs: 100 })
     blocks.onRefused(1000, { kind: 'blocks' })

@@ -39,6 +39,8 @@ export type LogRangePolicy = {
   readonly targetLogs: number
   /** The highest size the policy may grow to (lowered by `blocks` refusals). */
   readonly ceiling: number
+  /** Blocks of the last request answered (0 before the first): `size` above it is untried growth. */
+  readonly lastAccepted: number
   /** After a successful answer of `logCount` logs for a request of `blocks` blocks. */
   onSuccess(blocks: number, logCount: number): void
   /** After the node refused a request of `blocks` blocks; returns false when the size cannot go lower. */
@@ -58,6 +60,7 @@ export function createLogRangePolicy(parameters: LogRangePolicyParameters = {}):
   /** The narrowest width refused for its block count, and the widest ever accepted. */
   let refusedWidth = Number.POSITIVE_INFINITY
   let acceptedWidth = 0
+  let lastAccepted = 0
   const ceiling = () => Math.max(min, Math.min(max, refusedWidth - 1))
   const clamp = (value: number) => Math.min(ceiling(), Math.max(min, value))
   let size = clamp(Math.floor(parameters.initial ?? 10))
@@ -70,13 +73,18 @@ export function createLogRangePolicy(parameters: LogRangePolicyParameters = {}):
     get ceiling() {
       return ceiling()
     },
+    get lastAccepted() {
+      return lastAccepted
+    },
     onSuccess(blocks, logCount) {
       acceptedWidth = Math.max(acceptedWidth, blocks)
+      lastAccepted = blocks
       if (logCount > targetLogs * 2) {
         size = clamp(Math.min(Math.floor(blocks / 2), Math.floor((blocks * targetLogs) / logCount)))
-      } else if (logCount < targetLogs / 2 && blocks >= size) {
-        // Only a request of the full current size says the size is comfortable: a short range at the head of
-        // the chain proves nothing about wider ones. Near a known cap, bisect towards it.
+      } else if (blocks * 2 >= size && (logCount * size) / blocks < targetLogs / 2) {
+        // Only a request of at least half the current size, whose density says the full size holds few logs, says
+        // the size is comfortable (half: a sync may fetch a grown range as two halves): a short range at the head
+        // of the chain proves nothing about wider ones. Near a known cap, bisect towards it.
         const doubled = size * 2
         size = clamp(doubled < refusedWidth ? doubled : Math.floor((acceptedWidth + refusedWidth) / 2))
       }

@@ -73,6 +73,15 @@ describe('log sync against a provider that refuses or fails', () => {
     expect(await metricValue(run.metrics.logSync.rangeShrinksTotal)).toBe(refusals)
   })
 
+  test('fetches a range it grew as two halves side by side, and commits the same logs', async () => {
+    // Held a moment, so the halves meet at the proxy whatever the machine's speed.
+    proxy.logDelayMs = 30
+    await syncThroughProxy({ range: { initial: 4, max: 1000 } })
+    // The first range is a guess (nothing answered yet): 2 + 2 blocks, side by side.
+    expect(proxy.receivedLogRanges.slice(0, 2)).toEqual([2, 2])
+    expect(proxy.maxLogRequestsInFlight).toBe(2)
+  })
+
   test('halves on HTTP 413', async () => {
     proxy.intercept = refuseWiderThan(64, () => ({ status: 413, text: 'Request Entity Too Large' }))
     await syncThroughProxy()

@@ -36,7 +36,7 @@
 import type { Hex } from 'viem'
 import { sleep } from '../../core/sleep.js'
 import { createCommitQueue } from './commitQueue.js'
-import { fetchLogBatch } from './fetchLogBatch.js'
+import { dropPrefetchedLogs, fetchLogBatch, type PrefetchedLogs, prefetchLogs } from './fetchLogBatch.js'
 import { createJsonRpcClient } from './jsonRpcClient.js'
 import { createLogRangePolicy } from './logRangePolicy.js'
 import { createRememberedHeaders, defaultMaxRememberedBlocks, findCommonAncestor } from './rememberedHeaders.js'
@@ -196,11 +196,26 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
     let parent: BlockRef | undefined = remembered.last
     if (to - from > 10_000n) logger.info({ sync: name, fromBlock: from, toBlock: to }, 'backfilling logs')
     const queue = createCommitQueue({ commit, maxQueuedLogs: queuedLogsAhead, signal: inner.signal })
+    let ahead: PrefetchedLogs | undefined
     try {
       while (from <= to && !inner.signal.aborted) {
         await queue.ready()
         if (inner.signal.aborted) break
-        const fetching = fetchBackfillBatches(from, to, parent)
+        const prefetched = ahead?.fromBlock === from ? ahead : undefined
+        if (ahead && !prefetched) dropPrefetchedLogs(ahead, fetchParameters('backfill', from, to))
+        ahead = undefined
+        // A range wider than the last one answered is a guess (the logs may thicken anywhere in it): its first half
+        // is fetched as the range, its second half's logs beside it. When a dense stretch starts inside, the half
+        // before it is committed while the node still builds the answer for the rest.
+        let maxBlocks: number | undefined
+        if (!prefetched && policy.size > policy.lastAccepted && policy.size > 1) {
+          maxBlocks = Math.ceil(policy.size / 2)
+          const aheadFrom = from + BigInt(maxBlocks)
+          const aheadTo = from + BigInt(policy.size) - 1n
+          if (aheadFrom <= to)
+            ahead = prefetchLogs(fetchParameters('backfill', from, to), aheadFrom, aheadTo < to ? aheadTo : to)
+        }
+        const fetching = fetchBackfillBatches(from, to, parent, maxBlocks, prefetched)
         // Settled later by the abort at the end of the sync, when the race below leaves it behind.
         fetching.catch(() => {})
         // A failing commit rejects at once, without waiting for the fetch beside it.
@@ -217,6 +232,7 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
       }
       if (!inner.signal.aborted) await queue.drain()
     } finally {
+      if (ahead) dropPrefetchedLogs(ahead, fetchParameters('backfill', from, to))
       await queue.stop()
     }
   }
@@ -225,10 +241,14 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
     from: bigint,
     to: bigint,
     parent: BlockRef | undefined,
+    maxBlocks: number | undefined,
+    prefetched: PrefetchedLogs | undefined,
   ): Promise<{ kind: 'batches'; batches: LogBatch[] } | { kind: 'reorg' }> {
     const result = await fetchLogBatch({
       ...fetchParameters('backfill', from, to),
       parent,
+      maxBlocks,
+      prefetched,
       everyHeaderFrom: to - BigInt(maxRememberedBlocks) + 1n,
     })
     if (result.kind === 'reorg') return result
