@@ -41,12 +41,8 @@ const validatorAdded = createEventDecoder(abiEvent(networkRegistryAbi, 'Validato
 const validatorRemoved = createEventDecoder(abiEvent(networkRegistryAbi, 'ValidatorRemoved'))
 const taskResponded = createEventDecoder(abiEvent(taskManagerAbi, 'TaskResponded'))
 
-const locationOf = (log: LogRecord): EventLocation => ({
-  blockNumber: log.blockNumber,
-  blockHash: log.blockHash,
-  transactionHash: log.transactionHash,
-  logIndex: log.logIndex,
-})
+/** A log is its own location (block, block hash, transaction, log index): no copy per event. */
+const locationOf = (log: LogRecord): EventLocation => log
 
 /** Registry events need nothing but the log: one synchronous pass. */
 function decodeRegistryLog(log: LogRecord, selector: Hex | undefined): ExporterEvent | undefined {
@@ -59,11 +55,11 @@ function decodeRegistryLog(log: LogRecord, selector: Hex | undefined): ExporterE
       return { type: 'OperatorRemoved', operatorId: operatorRemoved.decode(log).operatorId, location: locationOf(log) }
     case validatorAdded.topic0: {
       const { owner, operatorIds, publicKey } = validatorAdded.decode(log)
-      return { type: 'ValidatorAdded', owner, operatorIds: [...operatorIds], publicKey, location: locationOf(log) }
+      return { type: 'ValidatorAdded', owner, operatorIds, publicKey, location: locationOf(log) }
     }
     case validatorRemoved.topic0: {
       const { owner, operatorIds, publicKey } = validatorRemoved.decode(log)
-      return { type: 'ValidatorRemoved', owner, operatorIds: [...operatorIds], publicKey, location: locationOf(log) }
+      return { type: 'ValidatorRemoved', owner, operatorIds, publicKey, location: locationOf(log) }
     }
     default:
       return undefined

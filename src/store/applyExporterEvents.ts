@@ -96,7 +96,7 @@ export function applyExporterEvents(
             ...addedBy(at, ++seq),
           }
           newOperators.push(row)
-          liveOperators.set(row.operatorId, row)
+          if (stored.removals) liveOperators.set(row.operatorId, row)
           appends.push({ type: 'operator', ref: row.index })
           break
         }
@@ -109,7 +109,8 @@ export function applyExporterEvents(
             ...addedBy(at, ++seq),
           }
           newValidators.push(row)
-          liveValidators.set(row.publicKey, row)
+          // Only a removal later in the batch looks a pending row up.
+          if (stored.removals) liveValidators.set(row.publicKey, row)
           appends.push({ type: 'validator', ref: row.index })
           break
         }
@@ -227,6 +228,8 @@ function decidedRow(event: Extract<ExporterEvent, { type: 'TaskDecided' }>): Exp
 }
 
 type StoredForBatch = {
+  /** Whether the batch removes anything. */
+  removals: boolean
   maxOperatorIndex: number
   maxValidatorIndex: number
   streamHead: bigint
@@ -264,6 +267,7 @@ async function readWhatTheBatchNeeds(tx: DrizzleExecutor, events: readonly Expor
   const entries = (result: unknown) =>
     rowsOf<{ key: string; index: number | string }>(result).map((r): [string, number] => [r.key, Number(r.index)])
   return {
+    removals: removedOperatorIds.size + removedValidatorKeys.size > 0,
     maxOperatorIndex: Number(max?.operators ?? -1),
     maxValidatorIndex: Number(max?.validators ?? -1),
     streamHead: BigInt(max?.seq ?? '0'),

@@ -37,14 +37,14 @@ export type ExporterEvent =
   | {
       type: 'ValidatorAdded'
       owner: Address
-      operatorIds: bigint[]
+      operatorIds: readonly bigint[]
       publicKey: Hex
       location: EventLocation
     }
   | {
       type: 'ValidatorRemoved'
       owner: Address
-      operatorIds: bigint[]
+      operatorIds: readonly bigint[]
       publicKey: Hex
       location: EventLocation
     }
