@@ -7,7 +7,9 @@
  *    target starts at `fromBlock`.
  * 2. Backfill, while more than `maxLiveBlocks` behind: adaptive `eth_getLogs` ranges (see `logRangePolicy.ts`),
  *    pipelined: later ranges are fetched while the target commits earlier ones (`commitQueue.ts`, up to eight
- *    times the policy's target log count ahead); commits stay in order, one at a time. A range holding more than
+ *    times the policy's target log count ahead); commits stay in order, one at a time. A range wider than the
+ *    last one answered (the policy growing into blocks whose density is unknown) is fetched as two halves side by
+ *    side, so a dense stretch that starts inside it is committed half by half, not after one huge answer. A range holding more than
  *    the target log count is committed as several batches split at block boundaries (`splitLogBatch.ts`). Each
  *    batch carries its last block's header, checked against the logs of that block; within `maxRememberedBlocks`
  *    of the head, every block's header, linked (so once caught up, the remembered headers are the same whether the
