@@ -22,13 +22,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { createChainClient } from '../src/chain/clients.js'
 import { createLogger } from '../src/core/logger.js'
 import { createMetrics } from '../src/core/metrics.js'
 import { startExporterWriter } from '../src/exporter/index.js'
 import { type Database, openDatabase } from '../src/store/index.js'
 import { startSeededRegistryChain } from '../test/exporter/registryChain.js'
+import { openFreshPostgresDatabase } from './freshPostgresDatabase.js'
 import { runOnce } from './runOnce.js'
 
 const OPERATORS = 100
@@ -56,20 +56,7 @@ async function openRoundDatabase(): Promise<{ database: Database; drop(): Promis
       drop: async () => rmSync(folder, { recursive: true, force: true }),
     }
   }
-  const name = `avskit_bench_${Date.now()}`
-  const onServer = async (statement: string) => {
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(statement)
-    await admin.end()
-  }
-  await onServer(`create database "${name}"`)
-  const target = new URL(url)
-  target.pathname = `/${name}`
-  return {
-    database: await openDatabase({ url: target.toString() }),
-    drop: () => onServer(`drop database if exists "${name}" with (force)`),
-  }
+  return openFreshPostgresDatabase(url)
 }
 
 async function getLogsRaw(rpcUrl: string, filter: Record<string, unknown>): Promise<number> {

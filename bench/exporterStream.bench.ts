@@ -27,7 +27,6 @@ import { type ChildProcess, fork } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import pg from 'pg'
 import { WebSocket, WebSocketServer } from 'ws'
 import { createLogger } from '../src/core/logger.js'
 import { createMetrics } from '../src/core/metrics.js'
@@ -36,6 +35,7 @@ import { webSocketTextFrame } from '../src/exporter/api/webSocketTextFrame.js'
 import { createExporterRepository, type Database, openDatabase } from '../src/store/index.js'
 import { at, operatorAdded, validatorAdded } from '../test/exporterEvents.js'
 import type { RoundResult, StreamClientRequest } from './exporterStreamBenchClient.js'
+import { openFreshPostgresDatabase } from './freshPostgresDatabase.js'
 import { runOnce } from './runOnce.js'
 
 const CLIENTS = Number(process.env.EXPORTER_BENCH_CLIENTS ?? 1_000)
@@ -56,21 +56,7 @@ function median(values: number[]): number {
 async function openBenchDatabase(): Promise<{ database: Database; label: string; drop(): Promise<void> }> {
   const url = process.env.DATABASE_URL
   if (!url) return { database: await openDatabase(), label: 'PGlite in memory', drop: async () => {} }
-  const name = `avskit_bench_${Date.now()}`
-  const onServer = async (statement: string) => {
-    const admin = new pg.Client({ connectionString: url })
-    await admin.connect()
-    await admin.query(statement)
-    await admin.end()
-  }
-  await onServer(`create database "${name}"`)
-  const target = new URL(url)
-  target.pathname = `/${name}`
-  return {
-    database: await openDatabase({ url: target.toString() }),
-    label: 'PostgreSQL',
-    drop: () => onServer(`drop database if exists "${name}" with (force)`),
-  }
+  return { ...(await openFreshPostgresDatabase(url)), label: 'PostgreSQL' }
 }
 
 export async function main() {
