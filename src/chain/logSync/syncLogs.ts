@@ -9,13 +9,13 @@
  *    pipelined: later ranges are fetched while the target commits earlier ones (`commitQueue.ts`, up to eight
  *    times the policy's target log count ahead); commits stay in order, one at a time. A range wider than the
  *    last one answered (the policy growing into blocks whose density is unknown) is fetched as two halves side by
- *    side, so a dense stretch that starts inside it is committed half by half, not after one huge answer. A range holding more than
- *    the target log count is committed as several batches split at block boundaries (`splitLogBatch.ts`). Each
- *    batch carries its last block's header, checked against the logs of that block; within `maxRememberedBlocks`
- *    of the head, every block's header, linked (so once caught up, the remembered headers are the same whether the
- *    sync backfilled or followed the head, and a reorganisation found right after a backfill rolls back no further
- *    than it must). A target with `prepare` gets each batch when it is fetched, to decode it while earlier ones
- *    commit.
+ *    side, so a dense stretch that starts inside it is committed half by half, not after one huge answer. A range
+ *    holding more than the target log count is committed as several batches split at block boundaries
+ *    (`splitLogBatch.ts`). Each batch carries its last block's header, checked against the logs of that block;
+ *    within `maxRememberedBlocks` of the head, every block's header, linked (so once caught up, the remembered
+ *    headers are the same whether the sync backfilled or followed the head, and a reorganisation found right after
+ *    a backfill rolls back no further than it must). A target with `prepare` gets each batch when it is fetched,
+ *    to decode it while earlier ones commit.
  * 3. Follow the head: every `pollingInterval` (or at once on a `newHeads` notification when `wsUrl` is given;
  *    polling keeps going, ten times slower, as a safety net), read the head and the node's header at the
  *    checkpoint's height in one round trip; fetch new blocks with every header, linked by `parentHash` to the
