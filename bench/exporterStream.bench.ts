@@ -23,10 +23,9 @@
  *
  * The clients' process only counts frames (ws parses each) and parses each client's last message.
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { availableParallelism, loadavg } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { WebSocket, WebSocketServer } from 'ws'
 import { createLogger } from '../src/core/logger.js'
 import { createMetrics } from '../src/core/metrics.js'
@@ -34,6 +33,7 @@ import { startExporterApi } from '../src/exporter/api/index.js'
 import { webSocketTextFrame } from '../src/exporter/api/webSocketTextFrame.js'
 import { createExporterRepository, type Database, openDatabase } from '../src/store/index.js'
 import { at, operatorAdded, validatorAdded } from '../test/exporterEvents.js'
+import { forkBenchClient } from './benchClientProcess.js'
 import type { RoundResult, StreamClientRequest } from './exporterStreamBenchClient.js'
 import { openFreshPostgresDatabase } from './freshPostgresDatabase.js'
 import { runOnce } from './runOnce.js'
@@ -75,23 +75,9 @@ export async function main() {
   })
   let child: ChildProcess | undefined
   try {
-    child = fork(fileURLToPath(new URL('./exporterStreamBenchClient.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    const replies = new Map<number, (message: { type: string; message?: string }) => void>()
-    let nextId = 0
-    child.on('message', (message: { id: number; type: string }) => replies.get(message.id)?.(message))
-    const ask = <T>(request: StreamClientRequest) =>
-      new Promise<T>((resolve, reject) => {
-        const id = nextId++
-        replies.set(id, (message) => {
-          replies.delete(id)
-          if (message.type === 'error') reject(new Error(`bench client: ${message.message}`))
-          else resolve(message as T)
-        })
-        child?.send({ ...request, id })
-      })
+    const client = forkBenchClient<StreamClientRequest>(new URL('./exporterStreamBenchClient.ts', import.meta.url))
+    child = client.child
+    const { ask } = client
     await ask({ type: 'connect', target: 'avskit', url: `${api.wsUrl}/stream`, count: CLIENTS })
     await ask({ type: 'connect', target: 'bare', url: `ws://127.0.0.1:${barePort}`, count: CLIENTS })
     if (api.connections !== CLIENTS || bare.clients.size !== CLIENTS) throw new Error('not every client connected')

@@ -21,11 +21,10 @@
  * aggregator's CPU per check-in, its main thread's utilisation and the check-in latency at the rate the goal names.
  * Under `vitest bench` the whole run is one benchmark entry.
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { keccak_256 } from '@noble/hashes/sha3.js'
 import pg from 'pg'
 import * as secp256k1 from 'tiny-secp256k1'
@@ -38,6 +37,7 @@ import { startDevnet } from '../src/devnet/startDevnet.js'
 import { NodeService } from '../src/gen/checkin.js'
 import { loadEcdsaBackend, startPoolService } from '../src/pool/index.js'
 import { type Database, openDatabase } from '../src/store/index.js'
+import { forkBenchClient } from './benchClientProcess.js'
 import type { BurstResult, ClientRequest, GetsResult, PacedResult } from './poolBenchClient.js'
 import { runOnce } from './runOnce.js'
 
@@ -210,23 +210,9 @@ export async function main(): Promise<Figures> {
     noop.addService(NodeService, { ping: unary(logger, () => ({ updatedAt: { seconds: 0n, nanos: 0 } })) })
     const noopAddress = await noop.listen()
 
-    child = fork(fileURLToPath(new URL('./poolBenchClient.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    const replies = new Map<number, (message: { id: number; type: string; message?: string }) => void>()
-    let nextId = 0
-    child.on('message', (message: { id: number; type: string; message?: string }) => replies.get(message.id)?.(message))
-    const ask = <T>(request: ClientRequest) =>
-      new Promise<T>((resolve, reject) => {
-        const id = nextId++
-        replies.set(id, (message) => {
-          replies.delete(id)
-          if (message.type === 'error') reject(new Error(`bench client: ${message.message}`))
-          else resolve(message as T)
-        })
-        child?.send({ ...request, id })
-      })
+    const client = forkBenchClient<ClientRequest>(new URL('./poolBenchClient.ts', import.meta.url))
+    child = client.child
+    const { ask } = client
     await ask({ type: 'init', keys, addresses, targets: { pool: aggregator.grpcAddress, noop: noopAddress } })
     const setupMs = performance.now() - setupStarted
 

@@ -3,56 +3,13 @@
  * signed check-ins listed by the aggregator, logs once per error streak, graceful stop on SIGTERM, a restart that
  * keeps the pool, and one-line errors for bad flags.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
-import { runCli } from '../cli.js'
+import { type RunningCli, runCli, startCli } from '../cli.js'
 import { eventually, usePoolNetwork } from '../pool/harness.js'
-
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
-
-type Running = {
-  child: ChildProcess
-  /** The first line the command prints on stdout, parsed. */
-  ready: Promise<Record<string, string>>
-  stderr(): string
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>
-}
-
-function startCli(args: readonly string[]): Running {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-    env: { ...process.env, AVSKIT_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const ready = new Promise<Record<string, string>>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString()
-      const line = stdout.split('\n')[0]
-      if (stdout.includes('\n') && line) resolve(JSON.parse(line))
-    })
-    void exited.then((code) => reject(new Error(`exited with ${code} before it was ready:\n${stderr}`)))
-  })
-  return {
-    child,
-    ready,
-    stderr: () => stderr,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      return exited
-    },
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = createServer()
@@ -71,7 +28,7 @@ const logLines = (text: string) =>
 describe('avskit aggregator and avskit operator', () => {
   const network = usePoolNetwork(2)
   let dataDir: string
-  const processes: Running[] = []
+  const processes: RunningCli[] = []
   beforeAll(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'avskit-aggregator-cli-'))
   })

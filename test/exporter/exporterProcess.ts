@@ -2,10 +2,8 @@
  * `avskit exporter` as its own process (`node dist/cli/main.js exporter …`), for the tests that kill it: it prints
  * its URLs as one JSON line on start; `/ready`, `/metrics` and the exporter tables tell how far it got.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-
-const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
+import type { ChildProcess } from 'node:child_process'
+import { startCli } from '../cli.js'
 
 export type ExporterProcess = {
   child: ChildProcess
@@ -24,34 +22,24 @@ export type ExporterProcess = {
 }
 
 export async function startExporterProcess(args: readonly string[]): Promise<ExporterProcess> {
-  const child = spawn(process.execPath, [main, 'exporter', '--ws-addr', '127.0.0.1:0', ...args], {
-    env: { ...process.env, AVSKIT_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const urls = await new Promise<{ query: string; stream: string; http: string }>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString()
-      const line = stdout.split('\n').find((l) => l.startsWith('{'))
-      if (line) resolve(JSON.parse(line))
-    })
-    exited.then((code) => reject(new Error(`avskit exporter exited (${code}) before it started:\n${stderr}`)))
-  })
+  const running = startCli<{ query: string; stream: string; http: string }>([
+    'exporter',
+    '--ws-addr',
+    '127.0.0.1:0',
+    ...args,
+  ])
+  const { child, stderr } = running
+  const urls = await running.ready
   return {
     child,
     ...urls,
-    stderr: () => stderr,
+    stderr,
     async waitReady(timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         const response = await fetch(`${urls.http}/ready`).catch(() => undefined)
         if (response?.status === 200) return
-        if (Date.now() > deadline) throw new Error(`the exporter did not turn ready:\n${stderr.slice(-2000)}`)
+        if (Date.now() > deadline) throw new Error(`the exporter did not turn ready:\n${stderr().slice(-2000)}`)
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
     },
@@ -61,12 +49,8 @@ export async function startExporterProcess(args: readonly string[]): Promise<Exp
       return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0)
     },
     async kill() {
-      child.kill('SIGKILL')
-      await exited
+      await running.kill()
     },
-    async stop() {
-      child.kill('SIGTERM')
-      return exited
-    },
+    stop: running.stop,
   }
 }
