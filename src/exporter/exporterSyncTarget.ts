@@ -12,7 +12,7 @@ import type { BlockRef, LogBatch, LogRecord, LogSyncTarget } from '../chain/logS
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
 import type { ExporterEvent } from '../store/index.js'
-import { createExporterRepository, type Database, type DrizzleTransaction } from '../store/index.js'
+import { createExporterRepository, type Database, type DrizzleTransaction, pipelined } from '../store/index.js'
 
 export type ExporterSyncTargetOptions = {
   /** Counts indexed rows (`avskit_exporter_rows_total`). */
@@ -60,10 +60,14 @@ export function createExporterSyncTarget(
       const events = await (decoding.get(batch) ?? decode(batch.logs))
       decoding.delete(batch)
       const result = await database.transaction(async (tx) => {
-        await fence?.(tx)
         const exporter = createExporterRepository(tx)
-        const applied = await exporter.applyEvents(events)
-        await exporter.saveBlocks(syncName, batch.blocks, keepBlocks)
+        // Sent together, in this order (see `pipelined`): a fenced-out writer's check fails, and its transaction is
+        // rolled back with whatever followed.
+        const [, , applied] = await pipelined([
+          fence?.(tx),
+          exporter.saveBlocks(syncName, batch.blocks, keepBlocks),
+          exporter.applyEvents(events),
+        ])
         return applied
       })
       if (metrics) {

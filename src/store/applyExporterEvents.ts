@@ -18,7 +18,7 @@
 import { is, type SQL, sql } from 'drizzle-orm'
 import { PgTransaction } from 'drizzle-orm/pg-core'
 import type { Hex } from 'viem'
-import { copyRows } from './copyRows.js'
+import { rowCopier } from './copyRows.js'
 import type { DrizzleExecutor } from './database.js'
 import type { ExporterEvent, TaskCertificate } from './exporterEvents.js'
 import {
@@ -34,6 +34,7 @@ import {
 import { decidedEnvelopeJson, type ExporterDecidedRow, type ExporterOperatorRow } from './exporterMessages.js'
 import { lockExporterStream, type StreamAppend, streamAppendSql, streamHeadSql } from './exporterStreamOutbox.js'
 import { exporterWriteError } from './exporterWriteError.js'
+import { pipelined } from './pipelined.js'
 
 export type ApplyExporterEventsReturnType = {
   /** Seq of the last stream message appended; undefined when the batch changed nothing. */
@@ -128,7 +129,6 @@ export function applyExporterEvents(
           const removal: Removal = {
             index: typeof row === 'number' ? row : row.index,
             block: Number(at.blockNumber),
-            blockHash: at.blockHash,
             transaction: at.transactionHash,
             logIndex: at.logIndex,
             seq: ++seq,
@@ -139,7 +139,6 @@ export function applyExporterEvents(
           } else {
             // A row added in this batch: inserted already removed.
             row.removedBlock = removal.block
-            row.removedBlockHash = removal.blockHash
             row.removedTransaction = removal.transaction
             row.removedLogIndex = removal.logIndex
             row.removedSeq = removal.seq
@@ -165,10 +164,9 @@ export function applyExporterEvents(
     const stream = streamAppendSql(appends, firstSeq)
     const ctes: SQL[] = []
     if (newOperators.length > 0) ctes.push(sql`inserted_operators as (${insertOperatorsSql(newOperators)})`)
-    const copied =
-      newValidators.length > 0 &&
-      (await copyRows(tx, 'exporter_validators', validatorCopyColumns, () => validatorsCopyText(newValidators)))
-    if (newValidators.length > 0 && !copied) {
+    const copy = newValidators.length > 0 ? rowCopier(tx) : undefined
+    const copied = copy?.('exporter_validators', validatorCopyColumns, validatorsCopyText(newValidators))
+    if (newValidators.length > 0 && !copy) {
       ctes.push(sql`inserted_validators as (${insertValidatorsSql(newValidators)})`)
     }
     if (newDecided.length > 0) ctes.push(sql`inserted_decided as (${insertDecidedSql(newDecided)})`)
@@ -177,7 +175,7 @@ export function applyExporterEvents(
     if (validatorRemovals.length > 0)
       ctes.push(sql`removed_validators as (${markRemovedSql('exporter_validators', validatorRemovals)})`)
     ctes.push(...stream.ctes)
-    await tx.execute(sql`with ${sql.join(ctes, sql`, `)} ${stream.notify}`)
+    await pipelined([copied, tx.execute(sql`with ${sql.join(ctes, sql`, `)} ${stream.notify}`)])
     result.lastSeq = stream.lastSeq
     return result
   })
@@ -247,21 +245,21 @@ async function readWhatTheBatchNeeds(tx: DrizzleExecutor, events: readonly Expor
   }
 
   // The lock first, in its own statement: a statement that waited for it inside would read with the snapshot it
-  // took before waiting.
-  await lockExporterStream(tx)
-  const maxima = await tx.execute(sql`select (select coalesce(max(index), -1) from exporter_operators) as operators,
-    (select coalesce(max(index), -1) from exporter_validators) as validators,
-    ${streamHeadSql}::text as seq`)
-  const operators =
+  // took before waiting. The reads are sent right behind it and run after it.
+  const [, maxima, operators, validators] = await pipelined([
+    lockExporterStream(tx),
+    tx.execute(sql`select (select coalesce(max(index), -1) from exporter_operators) as operators,
+      (select coalesce(max(index), -1) from exporter_validators) as validators,
+      ${streamHeadSql}::text as seq`),
     removedOperatorIds.size === 0
       ? undefined
-      : await tx.execute(sql`select operator_id::text as key, index from exporter_operators
-          where operator_id = any(${sql.param([...removedOperatorIds])}::numeric[]) and removed_block is null`)
-  const validators =
+      : tx.execute(sql`select operator_id::text as key, index from exporter_operators
+          where operator_id = any(${sql.param([...removedOperatorIds])}::numeric[]) and removed_block is null`),
     removedValidatorKeys.size === 0
       ? undefined
-      : await tx.execute(sql`select public_key as key, index from exporter_validators
-          where public_key = any(${sql.param([...removedValidatorKeys])}::text[]) and removed_block is null`)
+      : tx.execute(sql`select public_key as key, index from exporter_validators
+          where public_key = any(${sql.param([...removedValidatorKeys])}::text[]) and removed_block is null`),
+  ])
   const rowsOf = <T>(result: unknown) => (result as { rows: T[] } | undefined)?.rows ?? []
   const [max] = rowsOf<{ operators: number | string; validators: number | string; seq: string }>(maxima)
   const entries = (result: unknown) =>
@@ -280,12 +278,10 @@ async function readWhatTheBatchNeeds(tx: DrizzleExecutor, events: readonly Expor
 function addedBy(at: ExporterEvent['location'], seq: number) {
   return {
     addedBlock: Number(at.blockNumber),
-    addedBlockHash: at.blockHash,
     addedTransaction: at.transactionHash,
     addedLogIndex: at.logIndex,
     addedSeq: seq,
     removedBlock: null,
-    removedBlockHash: null,
     removedTransaction: null,
     removedLogIndex: null,
     removedSeq: null,

@@ -16,21 +16,17 @@ const hex = (bytes: number) =>
 const someText = fc.oneof(hex(32), fc.string())
 const location: fc.Arbitrary<Location> = fc.record({
   addedBlock: fc.nat(),
-  addedBlockHash: hex(32),
   addedTransaction: hex(32),
   addedLogIndex: fc.nat(),
   addedSeq: fc.nat(),
-  removed: fc.option(
-    fc.record({ block: fc.nat(), hash: hex(32), transaction: someText, logIndex: fc.nat(), seq: fc.nat() }),
-  ),
+  removed: fc.option(fc.record({ block: fc.nat(), transaction: someText, logIndex: fc.nat(), seq: fc.nat() })),
 })
 type Location = {
   addedBlock: number
-  addedBlockHash: string
   addedTransaction: string
   addedLogIndex: number
   addedSeq: number
-  removed: { block: number; hash: string; transaction: string; logIndex: number; seq: number } | null
+  removed: { block: number; transaction: string; logIndex: number; seq: number } | null
 }
 
 /** `rest` with the location columns of `at`. */
@@ -38,12 +34,10 @@ function placed<row>(rest: row, at: Location) {
   return {
     ...rest,
     addedBlock: at.addedBlock,
-    addedBlockHash: at.addedBlockHash,
     addedTransaction: at.addedTransaction,
     addedLogIndex: at.addedLogIndex,
     addedSeq: at.addedSeq,
     removedBlock: at.removed?.block ?? null,
-    removedBlockHash: at.removed?.hash ?? null,
     removedTransaction: at.removed?.transaction ?? null,
     removedLogIndex: at.removed?.logIndex ?? null,
     removedSeq: at.removed?.seq ?? null,

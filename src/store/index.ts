@@ -62,6 +62,7 @@ export { assertFencingToken, FencedWriterError, takeFencingToken } from './fenci
 export { createKvRepository, type KvEntry, type KvRepository } from './kvRepository.js'
 export { migrationsFolder, migrationsSchema, migrationsTable } from './migrateDatabase.js'
 export { type OpenDatabaseErrorType, type OpenDatabaseParameters, openDatabase } from './openDatabase.js'
+export { pipelined } from './pipelined.js'
 export {
   createPoolRepository,
   type MarkTransitionParameters,

@@ -20,6 +20,7 @@ import type { Pool } from 'pg'
 import { migrationLockKey } from './advisoryLockKey.js'
 import type { StoreLogger } from './database.js'
 import { DatabaseMigrationError } from './databaseErrors.js'
+import type { PgliteThreadClient } from './pgliteThreadClient.js'
 
 export const migrationsSchema = 'drizzle'
 export const migrationsTable = 'avskit_migrations'
@@ -49,9 +50,13 @@ function migrationConfig(): MigrationConfig {
 type RawQuery = (sql: string, params?: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>
 
 /** Applies pending migrations to a PGlite (one process: no lock needed). */
-export async function migratePgliteDatabase(client: PGlite, logger?: StoreLogger): Promise<void> {
+export async function migratePgliteDatabase(client: PGlite | PgliteThreadClient, logger?: StoreLogger): Promise<void> {
   const query: RawQuery = (sql, params) => client.query<Record<string, unknown>>(sql, params)
-  await runMigrations(query, () => migratePglite(drizzlePglite({ client }), migrationConfig()), logger)
+  await runMigrations(
+    query,
+    () => migratePglite(drizzlePglite({ client: client as PGlite }), migrationConfig()),
+    logger,
+  )
 }
 
 /** Applies pending migrations to a Postgres database under the migration advisory lock. */

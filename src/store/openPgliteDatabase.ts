@@ -1,6 +1,7 @@
 /**
- * The embedded database: PGlite (Postgres compiled to WebAssembly) in this process, on disk in the data folder
- * or in memory, through drizzle's `pglite` driver.
+ * The embedded database: PGlite (Postgres compiled to WebAssembly) through drizzle's `pglite` driver. On disk in
+ * the data folder, it runs on a thread of its own (`pgliteThreadClient.ts`: a service's event loop does not stop
+ * for each statement); in memory (tests, dry runs), in this thread.
  */
 import { mkdir } from 'node:fs/promises'
 import { PGlite, types } from '@electric-sql/pglite'
@@ -9,6 +10,7 @@ import { BaseError } from '../core/errors.js'
 import type { Database, DrizzleDatabase, StoreLogger } from './database.js'
 import { lockDataFolder } from './dataDirLock.js'
 import { migratePgliteDatabase } from './migrateDatabase.js'
+import { type PgliteThreadClient, startPgliteThread } from './pgliteThreadClient.js'
 import { assertChannelName } from './postgresListener.js'
 import * as schema from './schema/index.js'
 
@@ -36,13 +38,12 @@ export async function openPgliteDatabase(parameters: OpenPgliteDatabaseParameter
     await mkdir(folder, { recursive: true, mode: 0o700 })
     unlock = await lockDataFolder(folder)
   }
-  let client: PGlite
+  let client: PGlite | PgliteThreadClient
   try {
-    client = await PGlite.create({
-      ...(folder === undefined ? {} : { dataDir: folder }),
-      ...(snapshot === undefined ? {} : { loadDataDir: snapshot }),
-      parsers,
-    })
+    client =
+      folder === undefined
+        ? await PGlite.create({ ...(snapshot === undefined ? {} : { loadDataDir: snapshot }), parsers })
+        : await startPgliteThread(folder)
   } catch (err) {
     await unlock?.()
     throw new BaseError(`cannot open ${description}`, {
@@ -59,7 +60,7 @@ export async function openPgliteDatabase(parameters: OpenPgliteDatabaseParameter
     throw err
   }
 
-  const db: DrizzleDatabase = drizzle({ client, schema })
+  const db: DrizzleDatabase = drizzle({ client: client as PGlite, schema })
   let closed = false
   const assertOpen = () => {
     if (closed) throw new BaseError(`${description} is closed`)

@@ -56,7 +56,6 @@ function rowAt<row extends Removable>(type: string, row: row, seq: bigint): row 
     return {
       ...row,
       removedBlock: null,
-      removedBlockHash: null,
       removedTransaction: null,
       removedLogIndex: null,
       removedSeq: null,

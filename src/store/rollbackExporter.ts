@@ -81,7 +81,6 @@ export async function rollbackExporter(
   if (deletedValidators.length > 0) await tx.delete(exporterValidators).where(deletedWhere(exporterValidators))
   const cleared = {
     removedBlock: null,
-    removedBlockHash: null,
     removedTransaction: null,
     removedLogIndex: null,
     removedSeq: null,

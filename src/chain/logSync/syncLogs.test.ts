@@ -77,7 +77,7 @@ describe('syncLogs', () => {
     expect(await metricValue(run.metrics.logSync.syncedBlock)).toBe(Number(head))
   })
 
-  test('commits a range denser than the target log count as several batches, prepared in order as fetched', async () => {
+  test('commits a range denser than the target log count as several batches, prepared in order, the first committed at once', async () => {
     const target = createMemoryLogSyncTarget()
     const prepared: bigint[] = []
     const committedBeforePrepare: number[] = []
@@ -112,10 +112,11 @@ describe('syncLogs', () => {
     )
     expect(target.batches.map((batch) => batch.blocks.at(-1))).toEqual(headers)
     expect(target.checkpoint).toBe(head)
-    // Every batch of the backfill was prepared when fetched, in order: the dense answer's parts all at once,
-    // before the first of them was committed.
+    // Every batch of the backfill was prepared when fetched, in order, each before its commit; the dense answer's
+    // first part was committed while the next ones were still being prepared.
     expect(prepared.slice(0, target.batches.length)).toEqual(target.batches.map((batch) => batch.toBlock))
-    expect(committedBeforePrepare.slice(0, 5)).toEqual([0, 0, 0, 0, 0])
+    for (const [i, committed] of committedBeforePrepare.entries()) expect(committed).toBeLessThanOrEqual(i)
+    expect(committedBeforePrepare[1]).toBe(1)
   })
 
   test('a backfill carries every header of the last maxRememberedBlocks blocks, linked, whatever its ranges', async () => {

@@ -226,8 +226,13 @@ export async function syncLogs(parameters: SyncLogsParameters): Promise<void> {
           await queue.stop()
           return rollBack(`block ${parent?.number} is no longer canonical`)
         }
-        for (const batch of result.batches) prepare(batch)
-        queue.push(result.batches)
+        // Each batch is queued as soon as it is prepared, and the event loop runs between two: the first commit of a
+        // large answer starts (and its database calls are answered) while the target prepares the rest.
+        for (const [i, batch] of result.batches.entries()) {
+          if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+          prepare(batch)
+          queue.push([batch])
+        }
         const last = result.batches[result.batches.length - 1] as LogBatch
         parent = last.blocks[last.blocks.length - 1]
         from = last.toBlock + 1n
