@@ -160,7 +160,12 @@ function integerReader(bits: number, signed: boolean): ValueReader {
         const value = BigInt(`0x${hex.slice(pos + skip, pos + SLOT)}`)
         return value >= half ? value - full : value
       }
-    : (hex, pos) => BigInt(`0x${hex.slice(pos + skip, pos + SLOT)}`)
+    : (hex, pos) =>
+        // Most values of wide types are small (ids, counts, amounts of a few tokens): under 2^48 they are read as a
+        // number, without building and parsing a 66-character literal (`Number` refuses a non-hex digit, as BigInt).
+        hex.startsWith(zeroPrefix, pos)
+          ? BigInt(Number(`0x${hex.slice(pos + SLOT - 12, pos + SLOT)}`))
+          : BigInt(`0x${hex.slice(pos + skip, pos + SLOT)}`)
 }
 
 function readBytesTail(hex: string, start: number): string {

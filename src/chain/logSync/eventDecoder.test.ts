@@ -199,6 +199,12 @@ describe('createEventDecoder', () => {
     expect(() => decoder.decode({ topics, data: truncated })).toThrow(/runs past the end/)
     const notHex = `0x${'zz'.repeat(96)}` as Hex
     expect(() => decoder.decode({ topics, data: notHex })).toThrow(LogDecodeError)
+    // A non-hex digit in the fee word (the second), in a small value and in a large one: never a wrong number.
+    const feeAt = 2 + 64
+    for (const fee of [`${'0'.repeat(62)}5z`, `f${'0'.repeat(62)}z`]) {
+      const badFee = `${good.slice(0, feeAt)}${fee}${good.slice(feeAt + 64)}` as Hex
+      expect(() => decoder.decode({ topics, data: badFee })).toThrow(/something other than hex/)
+    }
   })
 })
 
