@@ -33,13 +33,15 @@ describe('PGlite on its own thread', () => {
     expect(arrays.fields.map((field) => field.name)).toEqual(['n', 's'])
   })
 
-  test('passes Postgres errors with their fields, and keeps serving', async () => {
+  test('passes Postgres errors with their fields, refuses parameters it cannot send, and keeps serving', async () => {
     const error = (await client.query('select * from no_such_table').catch((e: unknown) => e)) as Error & {
       code?: string
     }
     expect(error).toBeInstanceOf(Error)
     expect(error.message).toContain('no_such_table')
     expect(error.code).toBe('42P01')
+    // A parameter that cannot cross to the thread fails that call alone.
+    await expect(client.query('select $1::text', [() => 'a function'])).rejects.toThrow(/could not be cloned/)
     expect((await client.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }])
   })
 

@@ -88,9 +88,10 @@ export async function startPgliteThread(folder: string): Promise<PgliteThreadCli
     if (stopped) return Promise.reject(stopped)
     const id = nextId++
     return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
       const message: PgliteThreadRequest = { ...request, id }
+      // Throws (rejecting this promise) when a parameter cannot be cloned; the answer comes later, as a message.
       worker.postMessage(message)
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject })
     })
   }
 
