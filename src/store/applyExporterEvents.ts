@@ -9,9 +9,9 @@
  *    removal of a row added in the same batch marks that pending row. Operator and validator messages are stored as
  *    references to their row (its `added_seq` or `removed_seq` is the message's seq, see `schema/exporter.ts`);
  *    decided messages as their JSON text.
- * 3. One write: a statement whose CTEs insert operators, validators and decided rows, update removed rows, append
- *    the stream messages and `pg_notify` the last seq. On PGlite validators go in by COPY just before it
- *    (`copyRows.ts`: far less CPU per row there).
+ * 3. One write: validators by COPY (`copyRows.ts`: far less CPU per row), sent together with a statement whose CTEs
+ *    insert operators and decided rows, update removed rows, append the stream messages and `pg_notify` the last
+ *    seq.
  *
  * The caller's transaction (or one opened here) makes rows, messages and notification atomic.
  */
@@ -24,7 +24,6 @@ import type { ExporterEvent, TaskCertificate } from './exporterEvents.js'
 import {
   insertDecidedSql,
   insertOperatorsSql,
-  insertValidatorsSql,
   markRemovedSql,
   type NewValidatorRow,
   type Removal,
@@ -164,11 +163,10 @@ export function applyExporterEvents(
     const stream = streamAppendSql(appends, firstSeq)
     const ctes: SQL[] = []
     if (newOperators.length > 0) ctes.push(sql`inserted_operators as (${insertOperatorsSql(newOperators)})`)
-    const copy = newValidators.length > 0 ? rowCopier(tx) : undefined
-    const copied = copy?.('exporter_validators', validatorCopyColumns, validatorsCopyText(newValidators))
-    if (newValidators.length > 0 && !copy) {
-      ctes.push(sql`inserted_validators as (${insertValidatorsSql(newValidators)})`)
-    }
+    const copied =
+      newValidators.length > 0
+        ? rowCopier(tx)('exporter_validators', validatorCopyColumns, validatorsCopyText(newValidators))
+        : undefined
     if (newDecided.length > 0) ctes.push(sql`inserted_decided as (${insertDecidedSql(newDecided)})`)
     if (operatorRemovals.length > 0)
       ctes.push(sql`removed_operators as (${markRemovedSql('exporter_operators', operatorRemovals)})`)

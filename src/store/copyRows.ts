@@ -18,6 +18,7 @@ import { NodePgSession } from 'drizzle-orm/node-postgres'
 import { PgliteSession } from 'drizzle-orm/pglite'
 import type { PoolClient } from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
+import { BaseError } from '../core/errors.js'
 import type { DrizzleExecutor } from './database.js'
 import type { PgliteThreadTransaction } from './pgliteThreadClient.js'
 
@@ -35,16 +36,13 @@ export function copyField(value: string | number | bigint | null): string {
 export type RowCopier = (table: string, columns: string, text: string) => Promise<void>
 
 /**
- * The copier for the caller's transaction, on the transaction's own connection; undefined when the driver cannot
- * copy there (node-postgres outside a transaction, where the session holds the pool and COPY needs one
- * connection): the caller then inserts another way. Known before anything is sent, so the caller can send the
- * copy together with the statements that follow it.
+ * The copier for the caller's transaction, on the transaction's own connection. Made before anything is sent, so
+ * the caller can send the copy together with the statements that follow it.
  *
  * @example
- * const copy = rowCopier(tx)
- * if (copy) await copy('exporter_validators', 'index, public_key', '0\t0xab\n1\t0xcd\n')
+ * await rowCopier(tx)('exporter_validators', 'index, public_key', '0\t0xab\n1\t0xcd\n')
  */
-export function rowCopier(tx: DrizzleExecutor): RowCopier | undefined {
+export function rowCopier(tx: DrizzleExecutor): RowCopier {
   // drizzle keeps the driver's client on its session: in a transaction, the transaction's (PGlite) or the pool
   // client that holds it (node-postgres).
   const session = (tx as unknown as { session?: unknown }).session
@@ -56,9 +54,10 @@ export function rowCopier(tx: DrizzleExecutor): RowCopier | undefined {
   }
   if (is(session, NodePgSession)) {
     const client = (session as unknown as { client: PoolClient | { connect: unknown } }).client
-    if (!('release' in client)) return undefined
+    // Outside a transaction the session holds the pool, and COPY needs one connection.
+    if (!('release' in client)) throw new BaseError('COPY runs in a transaction: this executor is the pool itself')
     return (table, columns, text) =>
       pipeline(Readable.from([text]), client.query(copyFrom(`copy ${table} (${columns}) from stdin`)))
   }
-  return undefined
+  throw new BaseError('COPY needs a PGlite or node-postgres session: this executor has neither')
 }

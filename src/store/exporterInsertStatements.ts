@@ -6,8 +6,8 @@
  * JSON of varying shape, travel as one JSON array zipped to the other columns with `rows from`.
  *
  * Measured on PostgreSQL for 9,000 validator rows: 78 ms through `unnest` against 112 ms as one
- * `json_to_recordset` document (whose per-row key names double the bytes sent). On PGlite validators, the bulk of a
- * backfill, go through COPY instead (`validatorsCopyText`, `copyRows.ts`).
+ * `json_to_recordset` document (whose per-row key names double the bytes sent). Validators, the bulk of a backfill,
+ * go through COPY instead (`validatorsCopyText`, `copyRows.ts`).
  */
 import { type SQL, sql } from 'drizzle-orm'
 import type { Hex } from 'viem'
@@ -50,15 +50,6 @@ export function insertOperatorsSql(rows: readonly ExporterOperatorRow[]): SQL {
     select * from unnest(${arrayParameter(rows, (r) => r.index)}::int4[], ${arrayParameter(rows, (r) => r.operatorId)}::numeric[],
       ${arrayParameter(rows, (r) => r.owner)}::text[], ${arrayParameter(rows, (r) => r.publicKey)}::text[],
       ${arrayParameter(rows, (r) => r.fee)}::numeric[], ${locationArrays(rows)})`
-}
-
-export function insertValidatorsSql(rows: readonly NewValidatorRow[]): SQL {
-  return sql`insert into exporter_validators (index, public_key, owner, operator_ids, ${locationNames})
-    select index, public_key, owner, operator_ids::numeric[], ${locationNames}
-    from unnest(${arrayParameter(rows, (r) => r.index)}::int4[], ${arrayParameter(rows, (r) => r.publicKey)}::text[],
-      ${arrayParameter(rows, (r) => r.owner)}::text[], ${arrayParameter(rows, (r) => elementsLiteral(r.operatorIds))}::text[],
-      ${locationArrays(rows)})
-      as input(index, public_key, owner, operator_ids, ${locationNames})`
 }
 
 /** The columns `validatorsCopyText` writes, in its order. */

@@ -4,12 +4,13 @@
  * for each statement); in memory (tests, dry runs), in this thread.
  */
 import { mkdir } from 'node:fs/promises'
-import { PGlite, types } from '@electric-sql/pglite'
+import { PGlite } from '@electric-sql/pglite'
 import { drizzle } from 'drizzle-orm/pglite'
 import { BaseError } from '../core/errors.js'
 import type { Database, DrizzleDatabase, StoreLogger } from './database.js'
 import { lockDataFolder } from './dataDirLock.js'
 import { migratePgliteDatabase } from './migrateDatabase.js'
+import { pgliteParsers } from './pgliteParsers.js'
 import { type PgliteThreadClient, startPgliteThread } from './pgliteThreadClient.js'
 import { assertChannelName } from './postgresListener.js'
 import * as schema from './schema/index.js'
@@ -21,10 +22,6 @@ export type OpenPgliteDatabaseParameters = {
   snapshot?: Blob | undefined
   logger?: StoreLogger | undefined
 }
-
-// node-postgres returns int8 as a string (a JS number cannot hold every int8); PGlite defaults to a lossy
-// number. Make PGlite match so raw queries behave the same on both drivers.
-const parsers = { [types.INT8]: (value: string) => value }
 
 export async function openPgliteDatabase(parameters: OpenPgliteDatabaseParameters = {}): Promise<Database> {
   const { folder, snapshot, logger } = parameters
@@ -42,7 +39,7 @@ export async function openPgliteDatabase(parameters: OpenPgliteDatabaseParameter
   try {
     client =
       folder === undefined
-        ? await PGlite.create({ ...(snapshot === undefined ? {} : { loadDataDir: snapshot }), parsers })
+        ? await PGlite.create({ ...(snapshot === undefined ? {} : { loadDataDir: snapshot }), parsers: pgliteParsers })
         : await startPgliteThread(folder)
   } catch (err) {
     await unlock?.()

@@ -6,7 +6,8 @@
  * else waiting until the client ends it, as in-process PGlite does.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { PGlite, type Transaction, types } from '@electric-sql/pglite'
+import { PGlite, type Transaction } from '@electric-sql/pglite'
+import { pgliteParsers } from './pgliteParsers.js'
 import {
   type PgliteThreadMessage,
   type PgliteThreadRequest,
@@ -21,14 +22,12 @@ if (!port) throw new Error('pgliteThread.ts runs as a worker thread (see pgliteT
 const post = (message: PgliteThreadMessage) => port.postMessage(message)
 const identity = (value: string) => value
 
-// node-postgres returns int8 as a string (a JS number cannot hold every int8); PGlite defaults to a lossy number.
-const pg = await PGlite.create({
-  dataDir: (workerData as PgliteThreadData).folder,
-  parsers: { [types.INT8]: identity },
-}).catch((error: unknown) => {
-  post({ openError: serializeError(error) })
-  return undefined
-})
+const pg = await PGlite.create({ dataDir: (workerData as PgliteThreadData).folder, parsers: pgliteParsers }).catch(
+  (error: unknown) => {
+    post({ openError: serializeError(error) })
+    return undefined
+  },
+)
 
 if (pg) {
   type OpenTransaction = { begun: Promise<Transaction>; end: (commit: boolean) => void; done: Promise<void> }
@@ -44,7 +43,6 @@ if (pg) {
         return target.query(request.sql, request.params, {
           ...(request.rowMode ? { rowMode: request.rowMode } : {}),
           ...(parsers ? { parsers } : {}),
-          ...(request.blob ? { blob: request.blob } : {}),
         })
       }
       case 'copy': {

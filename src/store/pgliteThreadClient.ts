@@ -1,6 +1,6 @@
 /**
  * An on-disk PGlite on a thread of its own, behind a client with the part of PGlite's interface that avskit and
- * drizzle's `pglite` driver use: `query` (with `rowMode`, per-type `parsers` and a COPY `blob`), `transaction`,
+ * drizzle's `pglite` driver use: `query` (with `rowMode` and per-type `parsers`), `transaction` (with COPY),
  * `listen` and `close`.
  *
  * Why a thread: PGlite is Postgres compiled to WebAssembly and runs synchronously on the thread that calls it.
@@ -14,7 +14,7 @@
  * string (as node-postgres returns it).
  */
 import { Worker } from 'node:worker_threads'
-import type { Results, Transaction } from '@electric-sql/pglite'
+import type { Results } from '@electric-sql/pglite'
 import { DatabaseConnectionError } from './databaseErrors.js'
 import type { PgliteThreadData } from './pgliteThread.js'
 import {
@@ -27,11 +27,11 @@ import {
 export type PgliteQueryOptions = {
   rowMode?: 'array' | 'object'
   parsers?: Record<number, (value: string, type: number) => unknown>
-  blob?: Blob
 }
 
 /** What a transaction callback gets: statements in that transaction. */
-export type PgliteThreadTransaction = Pick<Transaction, 'query'> & {
+export type PgliteThreadTransaction = {
+  query<row>(sql: string, params?: unknown[], options?: PgliteQueryOptions): Promise<Results<row>>
   /**
    * `COPY table (columns) FROM` rows in COPY's text format. The text goes to the thread as it is (one copy of a
    * string), where it is encoded: PGlite's `blob` would have it encoded here, on the caller's thread.
@@ -108,7 +108,6 @@ export async function startPgliteThread(folder: string): Promise<PgliteThreadCli
       params,
       textTypes: parsers && Object.keys(parsers).map(Number),
       rowMode: options?.rowMode,
-      blob: options?.blob,
       tx,
     })
     if (parsers) applyParsers(result, parsers)

@@ -13,8 +13,6 @@ export type PgliteThreadCall =
       /** Return these types' values as the text Postgres sent: the caller parses them itself. */
       textTypes: number[] | undefined
       rowMode: 'array' | 'object' | undefined
-      /** `COPY … FROM '/dev/blob'` input. */
-      blob: Blob | undefined
       /** The transaction to run in (from `begin`); none for a statement of its own. */
       tx: number | undefined
     }
