@@ -5,7 +5,7 @@ import { ChainUnreachableError } from '../errors.js'
 import { createJsonRpcClient } from './jsonRpcClient.js'
 import { RpcHttpError, RpcResponseError, RpcResponseTooLargeError } from './rpcErrors.js'
 
-type Handler = (body: unknown, response: ServerResponse) => void
+type Handler = (body: unknown, response: ServerResponse, request: IncomingMessage) => void
 
 /** A JSON-RPC peer whose answers each test scripts. */
 function useJsonRpcServer() {
@@ -21,7 +21,7 @@ function useJsonRpcServer() {
       request.on('end', () => {
         const body = JSON.parse(text)
         received.push(body)
-        handler(body, response)
+        handler(body, response, request)
       })
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -155,6 +155,36 @@ describe('createJsonRpcClient', () => {
     expect((error as Error).message).toMatch(/Cannot reach the Ethereum node at http:\/\/\*\*\*@127\.0\.0\.1:1/)
     expect((error as Error).message).not.toMatch(/s3cret|topsecret|alice/)
     expect(client.displayUrl).not.toMatch(/s3cret|topsecret/)
+  })
+
+  test('sends credentials in the URL as Basic authentication', async () => {
+    let authorization: string | undefined
+    server.answer((body, response, request) => {
+      authorization = request.headers.authorization
+      json(response, { jsonrpc: '2.0', id: (body as Call).id, result: '0x1' })
+    })
+    const url = server.url.replace('http://', 'http://alice:s3cr%40t@')
+    expect(await createJsonRpcClient({ url }).request('eth_chainId', [])).toBe('0x1')
+    expect(authorization).toBe(`Basic ${Buffer.from('alice:s3cr@t').toString('base64')}`)
+  })
+
+  test('refuses a URL that is not http(s), naming it without its credentials', () => {
+    expect(() => createJsonRpcClient({ url: 'ws://bob:hunter2@127.0.0.1:8546' })).toThrow(
+      /ws:\/\/\*\*\*@127\.0\.0\.1:8546 is not http:\/\/ or https:\/\//,
+    )
+    expect(() => createJsonRpcClient({ url: 'not a url' })).toThrow(/is not a URL/)
+  })
+
+  test('fails an answer cut off before its end', async () => {
+    server.answer((_body, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      response.write('{"jsonrpc":"2.0","id":1,"result":"0x')
+      setTimeout(() => response.socket?.destroy(), 20)
+    })
+    const error = await createJsonRpcClient({ url: server.url })
+      .request('eth_blockNumber', [])
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ChainUnreachableError)
   })
 
   test('times out a node that does not answer, and passes an abort through', async () => {

@@ -1,13 +1,19 @@
 /**
- * A minimal JSON-RPC 2.0 client over HTTP: `fetch`, read the body as text, `JSON.parse`. Log sync uses it instead
- * of viem's transport because the bulk of its work is `eth_getLogs` responses of tens of megabytes: viem's
- * generic path (response validation, formatting every log) caps near 30k logs/s on the project's machine where
- * fetch + JSON.parse reaches ~150k, and viem refuses bodies over 10 MiB by default.
+ * A minimal JSON-RPC 2.0 client over HTTP: POST with `node:http` (or `node:https`) on a keep-alive agent, read
+ * the body as text, `JSON.parse`. Log sync uses it instead of viem's transport because the bulk of its work is
+ * `eth_getLogs` responses of tens of megabytes: viem's generic path (response validation, formatting every log)
+ * caps near 30k logs/s on the project's machine where fetch + JSON.parse reaches ~150k, and viem refuses bodies
+ * over 10 MiB by default. `node:http` rather than `fetch`: a body reaches us as the socket's chunks, without the
+ * web streams `fetch` moves each of them through (measured here for 41 answers, 126 MB in all: 300–330 ms of
+ * CPU against 410–500 ms with `fetch`). Credentials in the URL (`https://user:pass@host/`) are sent as Basic
+ * authentication.
  *
  * Batches are JSON-RPC arrays (JSON-RPC 2.0 §6): answers may come in any order and are matched by `id`. A node
  * that refuses arrays (answers one error object) gets the calls one by one from then on. The body size is capped:
  * by `Content-Length` before reading when the node sends it, while streaming otherwise.
  */
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { BaseError, redactSecrets } from '../../core/errors.js'
 import type { Metrics } from '../../core/metrics.js'
 import { ChainUnreachableError } from '../errors.js'
@@ -55,6 +61,9 @@ type JsonRpcAnswer = { id?: unknown; result?: unknown; error?: { code?: unknown;
 export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): JsonRpcClient {
   const { url } = parameters
   const displayUrl = redactSecrets(url)
+  const target = httpUrl(url, displayUrl)
+  const secure = target.protocol === 'https:'
+  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true })
   const timeout = parameters.timeout ?? 30_000
   const maxResponseBytes = parameters.maxResponseBytes ?? 256 * 1024 * 1024
   const maxBatchSize = Math.max(1, parameters.maxBatchSize ?? 100)
@@ -66,11 +75,10 @@ export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): 
   async function post(method: string, body: string, signal: AbortSignal | undefined): Promise<unknown> {
     const timeoutSignal = AbortSignal.timeout(timeout)
     const combined = signal ? AbortSignal.any([signal, timeoutSignal]) : timeoutSignal
-    let response: Response
+    let status: number
     let text: string
     try {
-      response = await fetch(url, { method: 'POST', headers, body, signal: combined })
-      text = await readBody(response, method, maxResponseBytes)
+      ;({ status, text } = await exchange(method, body, combined))
     } catch (error) {
       if (signal?.aborted) throw signal.reason
       if (error instanceof BaseError) throw error
@@ -79,7 +87,7 @@ export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): 
       }
       throw new ChainUnreachableError(`Cannot reach the Ethereum node at ${displayUrl} (${method}).`, {
         cause: error,
-        details: describeFetchError(error),
+        details: describeSocketError(error),
         metaMessages: ['Check the RPC URL and that the node is running.'],
       })
     }
@@ -87,11 +95,25 @@ export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): 
     try {
       parsed = JSON.parse(text)
     } catch (cause) {
-      if (response.status !== 200) throw httpError(method, response.status, text)
+      if (status !== 200) throw httpError(method, status, text)
       throw new InvalidRpcResponseError(method, 'the body is not JSON', { cause, details: text.slice(0, 300) })
     }
-    if (response.status !== 200 && !isErrorAnswer(parsed)) throw httpError(method, response.status, text)
+    if (status !== 200 && !isErrorAnswer(parsed)) throw httpError(method, status, text)
     return parsed
+  }
+
+  /** One POST; the body is read as UTF-8 text, refused past `maxResponseBytes` without buffering more. */
+  function exchange(method: string, body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const send = secure ? httpsRequest : httpRequest
+      const request = send(
+        target,
+        { method: 'POST', agent, signal, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+        (response) => readResponse(response, method, maxResponseBytes).then(resolve, reject),
+      )
+      request.on('error', reject)
+      request.end(body)
+    })
   }
 
   function httpError(method: string, status: number, text: string) {
@@ -190,37 +212,55 @@ function resultOf(method: string, answer: unknown): unknown {
   return result
 }
 
-/** Reads the body as UTF-8 text, refusing it past `limit` bytes without buffering more than that. */
-async function readBody(response: Response, method: string, limit: number): Promise<string> {
-  const declared = response.headers.get('content-length')
-  if (declared !== null) {
-    const length = Number(declared)
-    if (length > limit) {
-      await response.body?.cancel().catch(() => {})
-      throw new RpcResponseTooLargeError(method, limit, length)
+/** The body as UTF-8 text, refused past `limit` bytes: by `Content-Length` before reading, else while reading. */
+function readResponse(
+  response: IncomingMessage,
+  method: string,
+  limit: number,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const declared = response.headers['content-length']
+    if (declared !== undefined && Number(declared) > limit) {
+      response.destroy()
+      reject(new RpcResponseTooLargeError(method, limit, Number(declared)))
+      return
     }
-    return response.text()
-  }
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > limit) {
-      await reader.cancel().catch(() => {})
-      throw new RpcResponseTooLargeError(method, limit, total)
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks, total).toString('utf8')
+    const chunks: Buffer[] = []
+    let total = 0
+    response.on('data', (chunk: Buffer) => {
+      total += chunk.byteLength
+      if (total > limit) {
+        response.destroy()
+        reject(new RpcResponseTooLargeError(method, limit, total))
+        return
+      }
+      chunks.push(chunk)
+    })
+    response.on('end', () =>
+      resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks, total).toString('utf8') }),
+    )
+    response.on('error', reject)
+    response.on('close', () => {
+      if (!response.complete) reject(new Error('the connection closed before the answer was complete'))
+    })
+  })
 }
 
-/** `fetch failed` says nothing; undici puts the reason (ECONNREFUSED, …) in `cause`. */
-function describeFetchError(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
-  return `${error.message}${cause}`
+/** The URL as `node:http` takes it; anything but http(s) is refused when the client is made. */
+function httpUrl(url: string, displayUrl: string): URL {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new BaseError(`The RPC URL ${displayUrl} is not a URL.`)
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new BaseError(`The RPC URL ${displayUrl} is not http:// or https:// (log sync reads logs over HTTP).`)
+  }
+  return parsed
+}
+
+/** The socket's error (`connect ECONNREFUSED 127.0.0.1:8545`, …), with any URL in it redacted. */
+function describeSocketError(error: unknown): string | undefined {
+  return error instanceof Error ? redactSecrets(error.message) : undefined
 }
