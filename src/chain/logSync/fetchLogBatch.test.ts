@@ -62,8 +62,12 @@ describe('fetchLogBatch', () => {
     expect(result.batch.blocks).toEqual(await rpcGetBlockHeaders(client, numbers))
     const tampering: JsonRpcClient = {
       ...client,
-      request: async (method, params, options) => {
-        const answer = await client.request<{ blockHash: Hex }[]>(method, params, options)
+      request: async <T>(
+        method: string,
+        params: readonly unknown[],
+        options?: Parameters<typeof client.request<T>>[2],
+      ) => {
+        const answer = (await client.request<T>(method, params, options)) as { blockHash: Hex }[]
         if (method !== 'eth_getLogs') return answer as never
         // The first log: far from the range's last block, which is all a backfill checked without the window.
         return answer.map((log, i) => (i === 0 ? { ...log, blockHash: `0x${'cd'.repeat(32)}` } : log)) as never

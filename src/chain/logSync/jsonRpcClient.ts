@@ -26,11 +26,28 @@ export type JsonRpcRequestOptions = {
   signal?: AbortSignal | undefined
 }
 
+/**
+ * Reads one method's successful answer faster than `JSON.parse` where it can: `body` gets the body of an HTTP 200
+ * and returns `undefined` for anything it does not read (a JSON-RPC error, an unexpected shape); the client then
+ * parses the body as usual and hands the call's `result` to `result`. Both must give the same value.
+ */
+export type AnswerReader<T> = {
+  body(text: string): T | undefined
+  result(result: unknown): T
+}
+
 export type JsonRpcClient = {
   /** The URL with credentials removed, for logs. */
   readonly displayUrl: string
-  /** Sends one call and returns its `result` (JSON as parsed, `null` included). */
-  request<T>(method: string, params: readonly unknown[], options?: JsonRpcRequestOptions): Promise<T>
+  /**
+   * Sends one call and returns its `result` (JSON as parsed, `null` included), or what `read` makes of the
+   * answer.
+   */
+  request<T>(
+    method: string,
+    params: readonly unknown[],
+    options?: JsonRpcRequestOptions & { read?: AnswerReader<T> | undefined },
+  ): Promise<T>
   /** Sends calls as JSON-RPC arrays of at most `maxBatchSize`; results in call order; throws the first error. */
   batch<T>(calls: readonly JsonRpcCall[], options?: JsonRpcRequestOptions): Promise<T[]>
 }
@@ -50,6 +67,8 @@ export type CreateJsonRpcClientParameters = {
   /** Counts requests by method and outcome (`avskit_rpc_requests_total`). */
   metrics?: Pick<Metrics, 'chain'> | undefined
 }
+
+type HttpAnswer = { status: number; text: string }
 
 type JsonRpcAnswer = { id?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } }
 
@@ -72,13 +91,11 @@ export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): 
   let nextId = 1
   let batchSupported = true
 
-  async function post(method: string, body: string, signal: AbortSignal | undefined): Promise<unknown> {
+  async function post(method: string, body: string, signal: AbortSignal | undefined): Promise<HttpAnswer> {
     const timeoutSignal = AbortSignal.timeout(timeout)
     const combined = signal ? AbortSignal.any([signal, timeoutSignal]) : timeoutSignal
-    let status: number
-    let text: string
     try {
-      ;({ status, text } = await exchange(method, body, combined))
+      return await exchange(method, body, combined)
     } catch (error) {
       if (signal?.aborted) throw signal.reason
       if (error instanceof BaseError) throw error
@@ -91,6 +108,10 @@ export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): 
         metaMessages: ['Check the RPC URL and that the node is running.'],
       })
     }
+  }
+
+  /** The answer's JSON; an HTTP error status without a JSON-RPC error in the body is `RpcHttpError`. */
+  function parse(method: string, { status, text }: HttpAnswer): unknown {
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
@@ -103,7 +124,7 @@ export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): 
   }
 
   /** One POST; the body is read as UTF-8 text, refused past `maxResponseBytes` without buffering more. */
-  function exchange(method: string, body: string, signal: AbortSignal): Promise<{ status: number; text: string }> {
+  function exchange(method: string, body: string, signal: AbortSignal): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
       const send = secure ? httpsRequest : httpRequest
       const request = send(
@@ -120,13 +141,22 @@ export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): 
     return new RpcHttpError(method, status, url, { details: text.slice(0, 300) || undefined })
   }
 
-  async function request<T>(method: string, params: readonly unknown[], options: JsonRpcRequestOptions = {}) {
+  async function request<T>(
+    method: string,
+    params: readonly unknown[],
+    options: JsonRpcRequestOptions & { read?: AnswerReader<T> | undefined } = {},
+  ) {
     const id = nextId++
     try {
       const answer = await post(method, JSON.stringify({ jsonrpc: '2.0', id, method, params }), options.signal)
-      const result = resultOf(method, answer)
+      const { read } = options
+      let value = read && answer.status === 200 ? read.body(answer.text) : undefined
+      if (value === undefined) {
+        const result = resultOf(method, parse(method, answer))
+        value = read ? read.result(result) : (result as T)
+      }
       requests?.inc({ method, status: 'ok' })
-      return result as T
+      return value
     } catch (error) {
       requests?.inc({ method, status: 'error' })
       throw error
@@ -140,7 +170,7 @@ export function createJsonRpcClient(parameters: CreateJsonRpcClientParameters): 
     const label = calls[0]?.method ?? 'batch'
     let answers: unknown
     try {
-      answers = await post(label, body, signal)
+      answers = parse(label, await post(label, body, signal))
     } catch (error) {
       requests?.inc({ method: label, status: 'error' }, calls.length)
       throw error
@@ -213,11 +243,7 @@ function resultOf(method: string, answer: unknown): unknown {
 }
 
 /** The body as UTF-8 text, refused past `limit` bytes: by `Content-Length` before reading, else while reading. */
-function readResponse(
-  response: IncomingMessage,
-  method: string,
-  limit: number,
-): Promise<{ status: number; text: string }> {
+function readResponse(response: IncomingMessage, method: string, limit: number): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const declared = response.headers['content-length']
     if (declared !== undefined && Number(declared) > limit) {

@@ -1,12 +1,14 @@
 /**
  * `eth_getLogs` over the raw JSON-RPC client, for a set of contract addresses and any of a set of event
  * signatures (`topics: [[topic0, …]]`: a nested array in position 0 is an "any of", per the execution-apis
- * filter spec). The answer is turned into `LogRecord`s in one pass with no per-log allocation beyond the record;
+ * filter spec). The answer is read straight into `LogRecord`s by `scanLogsAnswer` (no `JSON.parse`; each string a
+ * slice of the body); an answer it does not read is parsed and turned into records by `toLogRecords`. Either way
  * the hex strings the node sent (addresses, hashes, topics, data) are kept as they are.
  */
 import type { Address, Hex } from 'viem'
 import type { JsonRpcClient } from './jsonRpcClient.js'
 import { InvalidRpcResponseError } from './rpcErrors.js'
+import { scanLogsAnswer } from './scanLogsAnswer.js'
 import type { LogRecord } from './types.js'
 
 /** Which logs to fetch. An empty list means "any" (no constraint on that field). */
@@ -37,9 +39,10 @@ export async function rpcGetLogs(client: JsonRpcClient, parameters: RpcGetLogsPa
   }
   if (parameters.addresses.length > 0) filter.address = parameters.addresses
   if (parameters.topic0s.length > 0) filter.topics = [parameters.topic0s]
-  const raw = await client.request<unknown>('eth_getLogs', [filter], { signal: parameters.signal })
-  return toLogRecords(raw)
+  return client.request('eth_getLogs', [filter], { signal: parameters.signal, read: logsReader })
 }
+
+const logsReader = { body: scanLogsAnswer, result: toLogRecords }
 
 type RawLog = {
   address: Address
