@@ -50,6 +50,12 @@ export class AbiDataError extends Error {
 
 const SLOT = 64
 const zeroPrefix = '0'.repeat(SLOT - 12)
+/** Hex digit values by character code, -1 for anything else. */
+const hexDigits = new Int8Array(128).fill(-1)
+for (let i = 0; i < 16; i++) {
+  hexDigits[i.toString(16).charCodeAt(0)] = i
+  hexDigits[i.toString(16).toUpperCase().charCodeAt(0)] = i
+}
 const utf8 = new TextDecoder()
 
 /** Builds the reader for `param` (its `type`, and `components` for tuples). */
@@ -96,9 +102,31 @@ export function createAbiValueReader(param: AbiParameter, options: AbiValueReade
 /** Reads an offset or a length: a word that must hold a small number and lie inside the data. */
 export function readSize(hex: string, pos: number): number {
   if (pos + SLOT > hex.length) throw new AbiDataError(`a length or offset at ${pos} lies past the end of the data`)
-  if (!hex.startsWith(zeroPrefix, pos)) throw new AbiDataError(`a length or offset at ${pos} is too large`)
-  const value = Number.parseInt(hex.slice(pos + SLOT - 12, pos + SLOT), 16)
-  if (Number.isNaN(value)) throw new AbiDataError(`a length or offset at ${pos} is not hex`)
+  if (!underTwoTo48(hex, pos)) throw new AbiDataError(`a length or offset at ${pos} is too large`)
+  return hexNumber(hex, pos + SLOT - 12, pos + SLOT)
+}
+
+/**
+ * Whether the word at `pos` holds a value under 2^48: its first 52 digits are zeros. Compared as a slice (a
+ * memory comparison) rather than with `startsWith`, which measured 100–300 ns a call here against ~60, the more
+ * on a string that is itself a slice, as `scanLogsAnswer`'s are.
+ */
+function underTwoTo48(hex: string, pos: number): boolean {
+  return hex.slice(pos, pos + SLOT - 12) === zeroPrefix
+}
+
+/**
+ * The value of the hex digits `hex[start…end)`, at most 13 of them (exact in a double). Read digit by digit: no
+ * string to build, and, unlike `parseInt`, a non-hex digit is an error instead of the end of the number.
+ */
+function hexNumber(hex: string, start: number, end: number): number {
+  let value = 0
+  for (let i = start; i < end; i++) {
+    const c = hex.charCodeAt(i)
+    const digit = c < 128 ? (hexDigits[c] as number) : -1
+    if (digit < 0) throw new AbiDataError(`the data holds a non-hex digit at ${i}`)
+    value = value * 16 + digit
+  }
   return value
 }
 
@@ -148,24 +176,33 @@ function integerReader(bits: number, signed: boolean): ValueReader {
     const half = full / 2
     return signed
       ? (hex, pos) => {
-          const value = Number.parseInt(hex.slice(pos + skip, pos + SLOT), 16)
+          const value = hexNumber(hex, pos + skip, pos + SLOT)
           return value >= half ? value - full : value
         }
-      : (hex, pos) => Number.parseInt(hex.slice(pos + skip, pos + SLOT), 16)
+      : (hex, pos) => hexNumber(hex, pos + skip, pos + SLOT)
   }
   const full = 1n << BigInt(bits)
   const half = full >> 1n
-  return signed
-    ? (hex, pos) => {
-        const value = BigInt(`0x${hex.slice(pos + skip, pos + SLOT)}`)
-        return value >= half ? value - full : value
-      }
-    : (hex, pos) =>
-        // Most values of wide types are small (ids, counts, amounts of a few tokens): under 2^48 they are read as a
-        // number, without building and parsing a 66-character literal (`Number` refuses a non-hex digit, as BigInt).
-        hex.startsWith(zeroPrefix, pos)
-          ? BigInt(Number(`0x${hex.slice(pos + SLOT - 12, pos + SLOT)}`))
-          : BigInt(`0x${hex.slice(pos + skip, pos + SLOT)}`)
+  if (signed) {
+    return (hex, pos) => {
+      const value = BigInt(`0x${hex.slice(pos + skip, pos + SLOT)}`)
+      return value >= half ? value - full : value
+    }
+  }
+  // Most values of wide types are small (ids, counts, amounts of a few tokens). Up to 96 bits the value is read as
+  // two numbers (the digits above the last 12, and those 12), without building and parsing a hex literal; wider
+  // values under 2^48 are found by their leading zeros.
+  if (chars <= 24) {
+    return (hex, pos) => {
+      const high = hexNumber(hex, pos + skip, pos + SLOT - 12)
+      const low = BigInt(hexNumber(hex, pos + SLOT - 12, pos + SLOT))
+      return high === 0 ? low : (BigInt(high) << 48n) | low
+    }
+  }
+  return (hex, pos) =>
+    underTwoTo48(hex, pos)
+      ? BigInt(hexNumber(hex, pos + SLOT - 12, pos + SLOT))
+      : BigInt(`0x${hex.slice(pos + skip, pos + SLOT)}`)
 }
 
 function readBytesTail(hex: string, start: number): string {

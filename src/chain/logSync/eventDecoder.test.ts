@@ -203,7 +203,23 @@ describe('createEventDecoder', () => {
     const feeAt = 2 + 64
     for (const fee of [`${'0'.repeat(62)}5z`, `f${'0'.repeat(62)}z`]) {
       const badFee = `${good.slice(0, feeAt)}${fee}${good.slice(feeAt + 64)}` as Hex
-      expect(() => decoder.decode({ topics, data: badFee })).toThrow(/something other than hex/)
+      expect(() => decoder.decode({ topics, data: badFee })).toThrow(/non-hex digit|something other than hex/)
+    }
+  })
+
+  test('reads uint64 and narrow integers digit by digit, refusing a non-hex digit instead of stopping at it', () => {
+    const decoder = createEventDecoder(parseAbiItem('event Sized(uint32 small, uint64 id, uint96 wide)'))
+    const values = [4_000_000_000, 2n ** 64n - 1n, 2n ** 96n - 1n] as const
+    const data = encodeAbiParameters([{ type: 'uint32' }, { type: 'uint64' }, { type: 'uint96' }], [...values])
+    expect(decoder.decode({ topics: [decoder.topic0!], data })).toEqual({
+      small: values[0],
+      id: values[1],
+      wide: values[2],
+    })
+    for (const word of [0, 1, 2]) {
+      const at = 2 + 64 * word + 63
+      const bad = `${data.slice(0, at)}g${data.slice(at + 1)}` as Hex
+      expect(() => decoder.decode({ topics: [decoder.topic0!], data: bad }), `word ${word}`).toThrow(/non-hex digit/)
     }
   })
 })

@@ -103,7 +103,7 @@ describe('scanLogsAnswer', () => {
       'a leading zero': valid.replace('"id":7', '"id":07'),
       'a misspelt literal': valid.replace('"id":7', '"id":nul'),
       'not JSON': 'Bad Gateway',
-      'nothing': '',
+      nothing: '',
     }
     for (const [what, body] of Object.entries(unread)) {
       expect(body, what).not.toBe(valid)
