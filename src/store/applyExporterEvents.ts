@@ -93,7 +93,7 @@ export function applyExporterEvents(
             owner: event.owner.toLowerCase(),
             publicKey: event.publicKey.toLowerCase(),
             fee: event.fee.toString(),
-            ...addedBy(at, ++seq),
+            ...added(at, ++seq),
           }
           newOperators.push(row)
           if (stored.removals) liveOperators.set(row.operatorId, row)
@@ -101,12 +101,20 @@ export function applyExporterEvents(
           break
         }
         case 'ValidatorAdded': {
+          // One literal with every field (no spread): this runs for every validator of a backfill.
           const row: NewValidatorRow = {
             index: ++validatorIndex,
             publicKey: event.publicKey.toLowerCase(),
             owner: event.owner.toLowerCase(),
-            operatorIds: event.operatorIds.map((id) => id.toString()),
-            ...addedBy(at, ++seq),
+            operatorIds: event.operatorIds.map(String),
+            addedBlock: Number(at.blockNumber),
+            addedTransaction: at.transactionHash,
+            addedLogIndex: at.logIndex,
+            addedSeq: ++seq,
+            removedBlock: null,
+            removedTransaction: null,
+            removedLogIndex: null,
+            removedSeq: null,
           }
           newValidators.push(row)
           // Only a removal later in the batch looks a pending row up.
@@ -273,7 +281,7 @@ async function readWhatTheBatchNeeds(tx: DrizzleExecutor, events: readonly Expor
 }
 
 /** The columns of a row the log at `at` just added (stream message `seq`), not removed. */
-function addedBy(at: ExporterEvent['location'], seq: number) {
+function added(at: ExporterEvent['location'], seq: number) {
   return {
     addedBlock: Number(at.blockNumber),
     addedTransaction: at.transactionHash,
