@@ -4,8 +4,8 @@
  * `eth_getLogs` responses of tens of megabytes: viem's generic path (response validation, formatting every log)
  * caps near 30k logs/s on the project's machine where fetch + JSON.parse reaches ~150k, and viem refuses bodies
  * over 10 MiB by default. `node:http` rather than `fetch`: a body reaches us as the socket's chunks, without the
- * web streams `fetch` moves each of them through (measured here for 41 answers, 126 MB in all: 300–330 ms of
- * CPU against 410–500 ms with `fetch`). Credentials in the URL (`https://user:pass@host/`) are sent as Basic
+ * web streams `fetch` moves each of them through (measured here for 41 answers, 126 MB in all: 270–400 ms of
+ * CPU against 410 ms and more with `fetch`). Credentials in the URL (`https://user:pass@host/`) are sent as Basic
  * authentication.
  *
  * Batches are JSON-RPC arrays (JSON-RPC 2.0 §6): answers may come in any order and are matched by `id`. A node
