@@ -4,7 +4,8 @@
  * and builds an object per log that is then copied again into a record; a backfill answer is megabytes of mostly
  * `data` hex (about 1,300 bytes a registry log), so those copies, and the garbage collection that moves them, were
  * a large share of a backfill's CPU. Here each string is a slice of the body (V8 keeps a slice as a reference into
- * its parent, no copy) and each log becomes its record directly.
+ * its parent, no copy) and each log becomes its record directly. A record therefore keeps its answer's body alive
+ * for as long as it is referenced: log sync drops a batch's records once it is committed.
  *
  * Anything this reader does not expect makes it answer `undefined`, and the caller parses the body with
  * `JSON.parse` and `toLogRecords` instead, which gives the same records or the error that explains the body: an
