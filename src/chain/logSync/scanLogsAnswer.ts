@@ -30,6 +30,29 @@ const CLOSE_BRACE = 0x7d
 /** Thrown inside the reader when the body is not the shape it reads; the caller falls back to `JSON.parse`. */
 const unreadable = new Error('not a plain eth_getLogs answer')
 
+/** Slots of the string members a record is made from (`topics` is an array, read apart). */
+const ADDRESS = 0
+const DATA = 1
+const BLOCK_NUMBER = 2
+const BLOCK_HASH = 3
+const TRANSACTION_HASH = 4
+const TRANSACTION_INDEX = 5
+const LOG_INDEX = 6
+
+/** Those members by the length of their names: no two share one. */
+const stringMembers: ({ quoted: string; slot: number } | undefined)[] = []
+for (const [name, slot] of [
+  ['address', ADDRESS],
+  ['data', DATA],
+  ['blockNumber', BLOCK_NUMBER],
+  ['blockHash', BLOCK_HASH],
+  ['transactionHash', TRANSACTION_HASH],
+  ['transactionIndex', TRANSACTION_INDEX],
+  ['logIndex', LOG_INDEX],
+] as const) {
+  stringMembers[name.length] = { quoted: `${name}"`, slot }
+}
+
 const number = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 
 /**
@@ -89,69 +112,33 @@ class AnswerScanner {
 
   private log(): LogRecord {
     this.expect(OPEN_BRACE)
-    let address: string | undefined
+    const values: (string | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined, undefined]
     let topics: Hex[] | undefined
-    let data: string | undefined
-    let blockNumber: string | undefined
-    let blockHash: string | undefined
-    let transactionHash: string | undefined
-    let transactionIndex: string | undefined
-    let logIndex: string | undefined
     do {
       this.skipSpace()
       const start = this.pos
-      // Dispatch on the name's length, then compare: the names a record is made from must hold what it expects.
-      switch (this.name()) {
-        case 4:
-          if (this.nameIs(start, 'data"')) data = this.keptString()
-          else this.skipScalar()
-          break
-        case 6:
-          if (this.nameIs(start, 'topics"')) topics = this.topics()
-          else this.skipScalar()
-          break
-        case 7:
-          if (this.nameIs(start, 'address"')) address = this.keptString()
-          else this.skipScalar()
-          break
-        case 8:
-          if (this.nameIs(start, 'logIndex"')) logIndex = this.keptString()
-          else this.skipScalar()
-          break
-        case 9:
-          if (this.nameIs(start, 'blockHash"')) blockHash = this.keptString()
-          else this.skipScalar()
-          break
-        case 11:
-          if (this.nameIs(start, 'blockNumber"')) blockNumber = this.keptString()
-          else this.skipScalar()
-          break
-        case 15:
-          if (this.nameIs(start, 'transactionHash"')) transactionHash = this.keptString()
-          else this.skipScalar()
-          break
-        case 16:
-          if (this.nameIs(start, 'transactionIndex"')) transactionIndex = this.keptString()
-          else this.skipScalar()
-          break
-        default:
-          this.skipScalar()
-      }
+      // Found by the name's length, then compared: a member a record is made from must hold what it expects.
+      const length = this.name()
+      const member = stringMembers[length]
+      if (length === 6 && this.nameIs(start, 'topics"')) topics = this.topics()
+      else if (member && this.nameIs(start, member.quoted)) values[member.slot] = this.keptString()
+      else this.skipScalar()
     } while (!this.next(CLOSE_BRACE))
-    if (blockNumber === undefined || blockHash === undefined || topics === undefined) throw unreadable
+    const blockNumber = values[BLOCK_NUMBER]
+    if (blockNumber === undefined || values[BLOCK_HASH] === undefined || topics === undefined) throw unreadable
     if (blockNumber !== this.lastNumberHex) {
       this.lastNumber = BigInt(blockNumber)
       this.lastNumberHex = blockNumber
     }
     return {
-      address: address as Address,
+      address: values[ADDRESS] as Address,
       topics,
-      data: data as Hex,
+      data: values[DATA] as Hex,
       blockNumber: this.lastNumber,
-      blockHash: blockHash as Hex,
-      transactionHash: transactionHash as Hex,
-      transactionIndex: Number(transactionIndex),
-      logIndex: Number(logIndex),
+      blockHash: values[BLOCK_HASH] as Hex,
+      transactionHash: values[TRANSACTION_HASH] as Hex,
+      transactionIndex: Number(values[TRANSACTION_INDEX]),
+      logIndex: Number(values[LOG_INDEX]),
     }
   }
 
