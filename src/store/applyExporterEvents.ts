@@ -28,7 +28,7 @@ import {
   type NewValidatorRow,
   type Removal,
   validatorCopyColumns,
-  validatorsCopyText,
+  validatorsCopyBinary,
 } from './exporterInsertStatements.js'
 import { decidedEnvelopeJson, type ExporterDecidedRow, type ExporterOperatorRow } from './exporterMessages.js'
 import { lockExporterStream, type StreamAppend, streamAppendSql, streamHeadSql } from './exporterStreamOutbox.js'
@@ -173,7 +173,7 @@ export function applyExporterEvents(
     if (newOperators.length > 0) ctes.push(sql`inserted_operators as (${insertOperatorsSql(newOperators)})`)
     const copied =
       newValidators.length > 0
-        ? rowCopier(tx)('exporter_validators', validatorCopyColumns, validatorsCopyText(newValidators))
+        ? rowCopier(tx)('exporter_validators', validatorCopyColumns, validatorsCopyBinary(newValidators))
         : undefined
     if (newDecided.length > 0) ctes.push(sql`inserted_decided as (${insertDecidedSql(newDecided)})`)
     if (operatorRemovals.length > 0)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { types } from '@electric-sql/pglite'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { CopyBinaryWriter } from './copyBinary.js'
 import { DatabaseConnectionError } from './databaseErrors.js'
 import { type PgliteThreadClient, startPgliteThread } from './pgliteThreadClient.js'
 import { pipelined } from './pipelined.js'
@@ -92,10 +93,21 @@ describe('PGlite on its own thread', () => {
     expect(steps).toEqual(['first', 'first again', 'second'])
   })
 
-  test('copies rows from text sent to the thread', async () => {
+  test('copies rows from bytes sent to the thread', async () => {
     await client.query('create table copied (n int, label text)')
+    const rows = new CopyBinaryWriter()
+    for (const [n, label] of [
+      [1, 'one'],
+      [2, null],
+      [3, 'tab\there'],
+    ] as const) {
+      rows.row(2)
+      rows.int4(n)
+      if (label === null) rows.null()
+      else rows.text(label)
+    }
     await client.transaction(async (tx) => {
-      await tx.copyFrom('copied', 'n, label', '1\tone\n2\t\\N\n3\ttab\\there\n')
+      await tx.copyFrom('copied', 'n, label', rows.finish())
     })
     expect((await client.query('select n, label from copied order by n')).rows).toEqual([
       { n: 1, label: 'one' },

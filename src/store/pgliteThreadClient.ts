@@ -32,11 +32,8 @@ export type PgliteQueryOptions = {
 /** What a transaction callback gets: statements in that transaction. */
 export type PgliteThreadTransaction = {
   query<row>(sql: string, params?: unknown[], options?: PgliteQueryOptions): Promise<Results<row>>
-  /**
-   * `COPY table (columns) FROM` rows in COPY's text format. The text goes to the thread as it is (one copy of a
-   * string), where it is encoded: PGlite's `blob` would have it encoded here, on the caller's thread.
-   */
-  copyFrom(table: string, columns: string, text: string): Promise<Results<unknown>>
+  /** `COPY table (columns) FROM` rows in COPY's binary format (`copyBinary.ts`). */
+  copyFrom(table: string, columns: string, rows: Uint8Array): Promise<Results<unknown>>
 }
 
 export type PgliteThreadClient = {
@@ -131,7 +128,7 @@ export async function startPgliteThread(folder: string): Promise<PgliteThreadCli
       try {
         result = await fn({
           query: (sql, params, options) => query(sql, params, options, tx),
-          copyFrom: (table, columns, text) => call({ op: 'copy', table, columns, text, tx }),
+          copyFrom: (table, columns, rows) => call({ op: 'copy', table, columns, rows, tx }),
         })
       } catch (error) {
         await call({ op: 'end', tx, commit: false }).catch(() => {})

@@ -17,11 +17,11 @@ export type PgliteThreadCall =
       tx: number | undefined
     }
   | {
-      /** `COPY table (columns) FROM` the rows in `text` (COPY's text format), in transaction `tx`. */
+      /** `COPY table (columns) FROM` the rows in `rows` (COPY's binary format), in transaction `tx`. */
       op: 'copy'
       table: string
       columns: string
-      text: string
+      rows: Uint8Array
       tx: number
     }
   /** Opens a transaction the client names (every statement for it carries the name). */
