@@ -4,6 +4,13 @@
  * takes back what was indexed above the common ancestor and streams a retraction. A process killed at any point
  * resumes from the last committed batch, with tables and stream exactly as they were after it.
  *
+ * During a backfill, batches are prepared while earlier ones commit: decoded, and folded into their rows and
+ * messages (`planExporterEventsAhead`) on the counters the batch before leaves, so that a commit sends its whole
+ * transaction at once and the database never waits for this thread between two statements. A batch that removes
+ * rows is folded in its transaction (it reads the rows it removes), and the batch after it waits for that commit.
+ * Counters are only trusted from this target's own batches: after a rollback, a failed commit or a new start,
+ * the next batch reads them again.
+ *
  * Every exporter row belongs to the one sync that writes it: a rollback takes back every row above the ancestor,
  * whichever contract it came from. Index the registry and the task manager with one sync (one `eth_getLogs`
  * filter over both addresses), not two.
@@ -11,8 +18,17 @@
 import type { BlockRef, LogBatch, LogRecord, LogSyncTarget } from '../chain/logSync/index.js'
 import type { Logger } from '../core/logger.js'
 import type { Metrics } from '../core/metrics.js'
-import type { ExporterEvent } from '../store/index.js'
-import { createExporterRepository, type Database, type DrizzleTransaction, pipelined } from '../store/index.js'
+import {
+  type ApplyExporterEventsReturnType,
+  createExporterRepository,
+  type Database,
+  type DrizzleTransaction,
+  type ExporterCounters,
+  type ExporterEvent,
+  type ExporterWritePlan,
+  pipelined,
+  planExporterEventsAhead,
+} from '../store/index.js'
 
 export type ExporterSyncTargetOptions = {
   /** Counts indexed rows (`avskit_exporter_rows_total`). */
@@ -28,6 +44,13 @@ export type ExporterSyncTargetOptions = {
   fence?: ((tx: DrizzleTransaction) => Promise<void>) | undefined
 }
 
+/** A batch as `prepare` left it: its events, its plan if it could be made ahead, and how to tell its commit. */
+type Prepared = {
+  events: Promise<ExporterEvent[]>
+  plan: Promise<ExporterWritePlan | undefined>
+  committed: (counters: ExporterCounters | undefined) => void
+}
+
 /**
  * @example
  * const target = createExporterSyncTarget(database, 'exporter', (logs) => decodeExporterLogs(logs), { metrics })
@@ -40,10 +63,18 @@ export function createExporterSyncTarget(
   options: ExporterSyncTargetOptions = {},
 ): LogSyncTarget {
   const { metrics, logger, keepBlocks, fence } = options
-  // Decodings started by `prepare`, taken by `commit`; a batch that is never committed takes its own with it.
-  const decoding = new WeakMap<LogBatch, Promise<ExporterEvent[]>>()
+  // What `prepare` started for each batch, taken by `commit`; a batch that is never committed takes its own with it.
+  const prepared = new WeakMap<LogBatch, Prepared>()
+  // The counters after the last batch prepared: known once it was planned or committed; undefined when not
+  // trusted (see the module comment).
+  let countersAfterPrepared: Promise<ExporterCounters | undefined> = Promise.resolve(undefined)
+  const forgetCounters = () => {
+    countersAfterPrepared = Promise.resolve(undefined)
+  }
+
   return {
     async loadBlocks(): Promise<BlockRef[]> {
+      forgetCounters()
       return createExporterRepository(database.db).loadBlocks(syncName)
     },
 
@@ -51,25 +82,44 @@ export function createExporterSyncTarget(
       const events = decode(batch.logs)
       // Its error is the commit's to report.
       events.catch(() => {})
-      decoding.set(batch, events)
+      const plan = Promise.all([countersAfterPrepared, events]).then(
+        ([counters, decoded]) => counters && planExporterEventsAhead(decoded, counters),
+        () => undefined,
+      )
+      let committed!: (counters: ExporterCounters | undefined) => void
+      const afterCommit = new Promise<ExporterCounters | undefined>((resolve) => {
+        committed = resolve
+      })
+      countersAfterPrepared = plan.then((planned) => planned?.result.after ?? afterCommit)
+      prepared.set(batch, { events, plan, committed })
     },
 
     async commit(batch) {
       // Decoding happens outside the transaction (started by `prepare` while earlier batches were committing, during
       // a backfill): it may be slow, and a decode error must leave nothing half done.
-      const events = await (decoding.get(batch) ?? decode(batch.logs))
-      decoding.delete(batch)
-      const result = await database.transaction(async (tx) => {
-        const exporter = createExporterRepository(tx)
-        // Sent together, in this order (see `pipelined`): a fenced-out writer's check fails, and its transaction is
-        // rolled back with whatever followed.
-        const [, , applied] = await pipelined([
-          fence?.(tx),
-          exporter.saveBlocks(syncName, batch.blocks, keepBlocks),
-          exporter.applyEvents(events),
-        ])
-        return applied
-      })
+      const entry = prepared.get(batch)
+      prepared.delete(batch)
+      let result: ApplyExporterEventsReturnType
+      try {
+        const events = await (entry?.events ?? decode(batch.logs))
+        const plan = await entry?.plan
+        result = await database.transaction(async (tx) => {
+          const exporter = createExporterRepository(tx)
+          // Sent together, in this order (see `pipelined`): a fenced-out writer's check fails, and its transaction is
+          // rolled back with whatever followed.
+          const [, , applied] = await pipelined([
+            fence?.(tx),
+            exporter.saveBlocks(syncName, batch.blocks, keepBlocks),
+            plan ? exporter.applyPlan(plan) : exporter.applyEvents(events),
+          ])
+          return applied
+        })
+      } catch (error) {
+        forgetCounters()
+        entry?.committed(undefined)
+        throw error
+      }
+      entry?.committed(result.after)
       if (metrics) {
         for (const type of ['operator', 'validator', 'decided'] as const) {
           if (result.added[type] > 0) metrics.exporter.rowsTotal.inc({ type }, result.added[type])
@@ -91,6 +141,7 @@ export function createExporterSyncTarget(
     },
 
     async rollback(ancestor) {
+      forgetCounters()
       await database.transaction(async (tx) => {
         await fence?.(tx)
         await createExporterRepository(tx).rollback(syncName, ancestor?.number)

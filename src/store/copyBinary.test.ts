@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { useDatabase } from '../../test/database.js'
 import { BaseError } from '../core/errors.js'
 import { CopyBinaryWriter } from './copyBinary.js'
-import { rowCopier } from './copyRows.js'
+import { transactionConnection } from './transactionConnection.js'
 
 type Row = { small: number | null; big: number | null; label: string | null; ids: string[] | null }
 
@@ -29,7 +29,9 @@ describe('CopyBinaryWriter', () => {
       else copy.numericArray(row.ids)
     })
     const bytes = copy.finish()
-    await ctx.database.db.transaction((tx) => rowCopier(tx)('copied', 'n, small, big, label, ids', bytes))
+    await ctx.database.db.transaction((tx) =>
+      transactionConnection(tx).copyFrom('copied', 'n, small, big, label, ids', bytes),
+    )
     const read = await ctx.database.query('select small::text, big::text, label, ids::text from copied order by n')
     return read.rows
   }

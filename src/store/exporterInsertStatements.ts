@@ -7,7 +7,7 @@
  *
  * Measured on PostgreSQL for 9,000 validator rows: 78 ms through `unnest` against 112 ms as one
  * `json_to_recordset` document (whose per-row key names double the bytes sent). Validators, the bulk of a backfill,
- * go through COPY instead (`validatorsCopyBinary`, `copyRows.ts`).
+ * go through COPY instead (`validatorsCopyBinary`, `transactionConnection.ts`).
  */
 import { type SQL, sql } from 'drizzle-orm'
 import type { Hex } from 'viem'

@@ -11,6 +11,8 @@ import type { Hex } from 'viem'
 import {
   type ApplyExporterEventsReturnType,
   applyExporterEvents,
+  applyExporterWritePlan,
+  type ExporterWritePlan,
   inExporterTransaction,
 } from './applyExporterEvents.js'
 import type { DrizzleExecutor } from './database.js'
@@ -35,6 +37,8 @@ export const defaultKeptSyncBlocks = 256
 export type ExporterRepository = {
   /** Stores decoded events with their stream messages and notifies stream servers, atomically. */
   applyEvents(events: readonly ExporterEvent[]): Promise<ApplyExporterEventsReturnType>
+  /** Stores a batch folded ahead (`planExporterEventsAhead`), checking it continues from what is stored. */
+  applyPlan(plan: ExporterWritePlan): Promise<ApplyExporterEventsReturnType>
   /** Takes back everything above `ancestor` (undefined: everything) and streams a retraction. */
   rollback(syncName: string, ancestor: bigint | undefined): Promise<RollbackExporterReturnType>
   /** The sync's remembered headers, ascending; the last one is its checkpoint. */
@@ -67,6 +71,10 @@ export function createExporterRepository(db: DrizzleExecutor): ExporterRepositor
   return {
     applyEvents(events) {
       return applyExporterEvents(db, events)
+    },
+
+    applyPlan(plan) {
+      return applyExporterWritePlan(db, plan)
     },
 
     rollback(syncName, ancestor) {

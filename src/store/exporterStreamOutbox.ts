@@ -38,9 +38,12 @@ export type StreamAppend =
       payload: string
     }
 
+/** The statement of `lockExporterStream`. */
+export const lockExporterStreamSql = sql`select pg_advisory_xact_lock(${streamLockKey.toString()}::bigint)`
+
 /** Serialises stream appends until the transaction ends (see the module comment). */
 export function lockExporterStream(tx: DrizzleExecutor): Promise<unknown> {
-  return tx.execute(sql`select pg_advisory_xact_lock(${streamLockKey.toString()}::bigint)`)
+  return tx.execute(lockExporterStreamSql)
 }
 
 /**

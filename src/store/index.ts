@@ -10,7 +10,12 @@ export {
   type NewAggregationTaskRow,
   signatureKey,
 } from './aggregationRepository.js'
-export type { ApplyExporterEventsReturnType } from './applyExporterEvents.js'
+export {
+  type ApplyExporterEventsReturnType,
+  type ExporterCounters,
+  type ExporterWritePlan,
+  planExporterEventsAhead,
+} from './applyExporterEvents.js'
 export type {
   Database,
   DatabaseKind,
