@@ -1,7 +1,14 @@
 import { describe, expect, test } from 'vitest'
-import { useDatabase } from '../../test/database.js'
-import { at, operatorAdded, taskDecided } from '../../test/exporterEvents.js'
-import type { BlockRef, LogRecord } from '../chain/logSync/index.js'
+import { openTestDatabase, useDatabase } from '../../test/database.js'
+import {
+  at,
+  operatorAdded,
+  taskDecided,
+  validatorAdded,
+  validatorKey,
+  validatorRemoved,
+} from '../../test/exporterEvents.js'
+import type { BlockRef, LogBatch, LogRecord } from '../chain/logSync/index.js'
 import { createMetrics } from '../core/metrics.js'
 import type { ExporterEvent } from '../store/index.js'
 import { createExporterRepository } from '../store/index.js'
@@ -54,6 +61,64 @@ describe('createExporterSyncTarget', () => {
     expect((await exporter.listOperators({ from: 0, to: 9 })).map((r) => r.operatorId)).toEqual(['1'])
     const values = (await metrics.exporter.rowsTotal.get()).values
     expect(Object.fromEntries(values.map((v) => [v.labels.type, v.value]))).toEqual({ operator: 2, decided: 1 })
+  })
+
+  test('batches prepared ahead store what batches committed one by one store, around a removal and a rollback', async () => {
+    const batches: ExporterEvent[][] = [
+      [operatorAdded(1, at(1)), operatorAdded(2, at(1, 1))],
+      [validatorAdded(1, [1, 2], at(2)), validatorAdded(2, [2], at(2, 1))],
+      [validatorRemoved(1, [1, 2], at(3)), validatorAdded(3, [1], at(3, 1))],
+      [validatorAdded(4, [2], at(4)), taskDecided(1, at(4, 1))],
+      [operatorAdded(3, at(5, 0, 'old')), validatorAdded(5, [3], at(5, 1, 'old'))],
+    ]
+    const replacement: ExporterEvent[] = [validatorAdded(6, [1], at(5, 0, 'new'))]
+    const byTransaction = new Map([...batches.flat(), ...replacement].map((e) => [e.location.transactionHash, e]))
+    const decode = async (logs: LogRecord[]) =>
+      logs.map((log) => byTransaction.get(log.transactionHash) as ExporterEvent)
+    const batchOf = (events: ExporterEvent[], fork = ''): LogBatch => {
+      const block = Number(events[0]?.location.blockNumber)
+      return {
+        fromBlock: BigInt(block),
+        toBlock: BigInt(block),
+        logs: events.map(logOf),
+        blocks: [header(block, fork)],
+      }
+    }
+
+    // As a backfill does it: every batch prepared before the first commit ends, then committed in order.
+    const ahead = createExporterSyncTarget(ctx.database, 'exporter', decode)
+    await ahead.loadBlocks()
+    const prepared = batches.map((events, i) => batchOf(events, i === 4 ? 'old' : ''))
+    for (const batch of prepared) ahead.prepare?.(batch)
+    for (const batch of prepared) await ahead.commit(batch)
+    await ahead.rollback(header(4))
+    const again = batchOf(replacement, 'new')
+    ahead.prepare?.(again)
+    await ahead.commit(again)
+
+    const { database: straight } = await openTestDatabase()
+    const oneByOne = createExporterSyncTarget(straight, 'exporter', decode)
+    for (const [i, events] of batches.entries()) await oneByOne.commit(batchOf(events, i === 4 ? 'old' : ''))
+    await oneByOne.rollback(header(4))
+    await oneByOne.commit(batchOf(replacement, 'new'))
+
+    const everything = async (database: typeof straight) => {
+      const exporter = createExporterRepository(database.db)
+      return {
+        operators: await exporter.listOperators({ from: 0, to: 99 }),
+        validators: await exporter.listValidators({ from: 0, to: 99 }),
+        stream: await exporter.readStream({ after: 0n, limit: 1000 }),
+      }
+    }
+    const stored = await everything(ctx.database)
+    expect(stored.validators.map((v) => [v.index, v.publicKey, v.removedBlock])).toEqual([
+      [0, validatorKey(1), 3],
+      [1, validatorKey(2), null],
+      [2, validatorKey(3), null],
+      [3, validatorKey(4), null],
+      [4, validatorKey(6), null],
+    ])
+    expect(stored).toEqual(await everything(straight))
   })
 
   test('a decode failure stores nothing of the batch', async () => {

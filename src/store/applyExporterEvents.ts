@@ -133,23 +133,27 @@ export function applyExporterWritePlan(
   plan: ExporterWritePlan,
 ): Promise<ApplyExporterEventsReturnType> {
   const write = inExporterTransaction(db, async (tx) => {
-    // On the transaction's connection, each sent when called: the lock, the read, then the write.
+    // On the transaction's connection, each sent when called: the lock, the read, then the write. The read's check
+    // comes first in `pipelined`'s order, so stale counters are reported as such, not as the write's conflict.
     const connection = transactionConnection(tx)
-    const [, stored] = await pipelined([
+    await pipelined([
       connection.execute(lockExporterStreamSql),
-      connection.execute<CountersRow>(exporterCountersSql).then(toCounters),
+      connection.execute<CountersRow>(exporterCountersSql).then((rows) => assertPlannedOn(toCounters(rows), plan)),
       writePlan(connection, plan),
     ])
-    const { before } = plan
-    if (stored.operators !== before.operators || stored.validators !== before.validators || stored.seq !== before.seq) {
-      throw new BaseError('the batch was planned on counters the database no longer holds', {
-        metaMessages: [`planned on: ${countersText(before)}`, `stored: ${countersText(stored)}`],
-      })
-    }
     return plan.result
   })
   return write.catch((err) => {
     throw exporterWriteError(`store ${plan.events} exporter events`, err)
+  })
+}
+
+function assertPlannedOn(stored: ExporterCounters, plan: ExporterWritePlan): void {
+  const { before } = plan
+  if (stored.operators === before.operators && stored.validators === before.validators && stored.seq === before.seq)
+    return
+  throw new BaseError('the batch was planned on counters the database no longer holds', {
+    metaMessages: [`planned on: ${countersText(before)}`, `stored: ${countersText(stored)}`],
   })
 }
 

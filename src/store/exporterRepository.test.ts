@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { useDatabase } from '../../test/database.js'
+import { openTestDatabase, useDatabase } from '../../test/database.js'
 import {
   at,
   operatorAdded,
@@ -11,6 +11,8 @@ import {
   validatorKey,
   validatorRemoved,
 } from '../../test/exporterEvents.js'
+import type { ExporterCounters, ExporterWritePlan } from './applyExporterEvents.js'
+import { planExporterEventsAhead } from './applyExporterEvents.js'
 import type { Database } from './database.js'
 import type { ExporterEvent } from './exporterEvents.js'
 import { decidedMessage, operatorMessage, validatorMessage } from './exporterMessages.js'
@@ -349,6 +351,45 @@ describe('exporterRepository', () => {
     )
     expect((await exporter.loadBlocks('a')).map((b) => b.number)).toEqual([9n, 10n, 11n, 12n])
     expect(await exporter.loadBlocks('b')).toEqual([header(1)])
+  })
+
+  test('a batch folded ahead writes what applyEvents writes; folded on counters no longer stored, it stores nothing', async () => {
+    const exporter = createExporterRepository(ctx.database.db)
+    const first: ExporterEvent[] = [operatorAdded(1, at(1)), validatorAdded(1, [1], at(1, 1))]
+    const second: ExporterEvent[] = [
+      operatorAdded(2, at(2)),
+      validatorAdded(2, [1, 2], at(2, 1)),
+      taskDecided(1, at(3)),
+    ]
+    const stored = await exporter.applyEvents(first)
+    expect(stored.after).toEqual({ operators: 0, validators: 0, seq: 2n })
+    const plan = planExporterEventsAhead(second, stored.after as ExporterCounters) as ExporterWritePlan
+    // A removal needs the stored row it removes: no plan ahead.
+    expect(planExporterEventsAhead([validatorRemoved(1, [1], at(4))], plan.result.after as ExporterCounters)).toBe(
+      undefined,
+    )
+    const applied = await exporter.applyPlan(plan)
+    expect(applied).toEqual({
+      lastSeq: 5n,
+      added: { operator: 1, validator: 1, decided: 1 },
+      removed: { operator: 0, validator: 0 },
+      unknownRemovals: [],
+      after: { operators: 1, validators: 1, seq: 5n },
+    })
+
+    const { database: straight } = await openTestDatabase()
+    await createExporterRepository(straight.db).applyEvents(first)
+    await createExporterRepository(straight.db).applyEvents(second)
+    expect(await tablesOf(ctx.database)).toEqual(await tablesOf(straight))
+    expect(await streamOf(ctx.database)).toEqual(await streamOf(straight))
+
+    // Folded on the counters before `second`, as if it had never been stored.
+    const stale = planExporterEventsAhead([operatorAdded(3, at(4))], stored.after as ExporterCounters)
+    const before = { tables: await tablesOf(ctx.database), stream: await streamOf(ctx.database) }
+    await expect(exporter.applyPlan(stale as ExporterWritePlan)).rejects.toThrow(
+      /cannot store 1 exporter events[\s\S]*planned on counters the database no longer holds[\s\S]*planned on: operator 0, validator 0, seq 2[\s\S]*stored: operator 1, validator 1, seq 5/,
+    )
+    expect({ tables: await tablesOf(ctx.database), stream: await streamOf(ctx.database) }).toEqual(before)
   })
 
   test('writes a batch of 10,000 events in one transaction of a few statements', async () => {
