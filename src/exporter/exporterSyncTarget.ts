@@ -82,8 +82,16 @@ export function createExporterSyncTarget(
       const events = decode(batch.logs)
       // Its error is the commit's to report.
       events.catch(() => {})
+      // Never rejects: a batch that cannot be planned ahead (or fails to be) is folded in its transaction, where a
+      // failure is reported as the commit's.
       const plan = Promise.all([countersAfterPrepared, events]).then(
-        ([counters, decoded]) => counters && planExporterEventsAhead(decoded, counters),
+        ([counters, decoded]) => {
+          try {
+            return counters && planExporterEventsAhead(decoded, counters)
+          } catch {
+            return undefined
+          }
+        },
         () => undefined,
       )
       let committed!: (counters: ExporterCounters | undefined) => void
@@ -105,8 +113,8 @@ export function createExporterSyncTarget(
         const plan = await entry?.plan
         result = await database.transaction(async (tx) => {
           const exporter = createExporterRepository(tx)
-          // Sent together, in this order (see `pipelined`): a fenced-out writer's check fails, and its transaction is
-          // rolled back with whatever followed.
+          // Sent together (see `pipelined`): a fenced-out writer's check fails, and its transaction is rolled back
+          // with everything sent beside it.
           const [, , applied] = await pipelined([
             fence?.(tx),
             exporter.saveBlocks(syncName, batch.blocks, keepBlocks),

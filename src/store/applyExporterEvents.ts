@@ -9,14 +9,14 @@
  *    change the next seq; a removal of a row added in the same batch marks that pending row. Operator and
  *    validator messages are stored as references to their row (its `added_seq` or `removed_seq` is the message's
  *    seq, see `schema/exporter.ts`); decided messages as their JSON text.
- * 3. One write: validators by COPY (`transactionConnection.ts`: far less CPU per row), sent together with a statement whose CTEs
- *    insert operators and decided rows, update removed rows, append the stream messages and `pg_notify` the last
- *    seq.
+ * 3. One write: validators by COPY (`transactionConnection.ts`: far less CPU per row), sent together with a
+ *    statement whose CTEs insert operators and decided rows, update removed rows, append the stream messages and
+ *    `pg_notify` the last seq.
  *
  * A writer that knows the counters already (the one writer, fenced, that wrote the batch before) may fold a batch
  * without removals before its transaction, while earlier batches commit (`planExporterEventsAhead`), and then
  * send the whole transaction at once (`applyExporterWritePlan`): the database does not wait for the fold between
- * the read and the write. A plan made on wrong counters cannot commit: indexes and seqs are primary keys.
+ * the read and the write. The transaction still reads the counters, and rolls back a plan made on others.
  *
  * The caller's transaction (or one opened here) makes rows, messages and notification atomic.
  */
