@@ -2,7 +2,7 @@
  * Rows in COPY's binary format (PostgreSQL docs, "COPY", Binary Format; the values as each type's `recv` function
  * reads them: `int4recv`, `int8recv`, `textrecv`, `numeric_recv`, `array_recv`). Postgres then reads each field
  * with a length in front instead of scanning text for delimiters, escapes and array syntax: for the exporter's
- * validator rows, about a third less work per row in PGlite (`bench/RESULTS.md`).
+ * validator rows, COPY takes 0.83 of the text format's time in PGlite (`bench/exporterCopy.bench.ts`).
  *
  * All integers are big-endian. A file is the signature `PGCOPY\n\377\r\n\0`, a 32-bit flags word and a 32-bit
  * header-extension length (both 0), then per row a 16-bit field count and per field a 32-bit byte length (-1 for

@@ -8,7 +8,7 @@
  * instead of parsing statement parameters. Measured here for 100,000 exporter validator rows in batches of 5,000,
  * with the exporter's indexes: PGlite on disk about 1.05 s of CPU in text format against 1.7 s as
  * `insert … select from unnest(…)`; PostgreSQL about 0.6 s against 0.96 s. The binary format takes a further
- * quarter off PGlite's share (`bench/RESULTS.md`).
+ * sixth off PGlite's COPY time (`bench/exporterCopy.bench.ts`).
  */
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
