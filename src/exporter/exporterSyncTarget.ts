@@ -115,11 +115,14 @@ export function createExporterSyncTarget(
           const exporter = createExporterRepository(tx)
           // Sent together (see `pipelined`): a fenced-out writer's check fails, and its transaction is rolled back
           // with everything sent beside it.
-          const [, , applied] = await pipelined([
-            fence?.(tx),
-            exporter.saveBlocks(syncName, batch.blocks, keepBlocks),
-            plan ? exporter.applyPlan(plan) : exporter.applyEvents(events),
-          ])
+          const [, , applied] = await pipelined(
+            [
+              () => fence?.(tx),
+              () => exporter.saveBlocks(syncName, batch.blocks, keepBlocks),
+              () => (plan ? exporter.applyPlan(plan) : exporter.applyEvents(events)),
+            ],
+            tx,
+          )
           return applied
         })
       } catch (error) {

@@ -136,11 +136,15 @@ export function applyExporterWritePlan(
     // On the transaction's connection, each sent when called: the lock, the read, then the write. The read's check
     // comes first in `pipelined`'s order, so stale counters are reported as such, not as the write's conflict.
     const connection = transactionConnection(tx)
-    await pipelined([
-      connection.execute(lockExporterStreamSql),
-      connection.execute<CountersRow>(exporterCountersSql).then((rows) => assertPlannedOn(toCounters(rows), plan)),
-      writePlan(connection, plan),
-    ])
+    await pipelined(
+      [
+        () => connection.execute(lockExporterStreamSql),
+        () =>
+          connection.execute<CountersRow>(exporterCountersSql).then((rows) => assertPlannedOn(toCounters(rows), plan)),
+        () => writePlan(connection, plan),
+      ],
+      tx,
+    )
     return plan.result
   })
   return write.catch((err) => {
@@ -291,15 +295,17 @@ async function writePlan(connection: TransactionConnection, plan: ExporterWriteP
   const stream = streamAppendSql(plan.appends, plan.firstSeq)
   const ctes: SQL[] = []
   if (plan.newOperators.length > 0) ctes.push(sql`inserted_operators as (${insertOperatorsSql(plan.newOperators)})`)
-  const copied =
-    plan.validatorsCopy && connection.copyFrom('exporter_validators', validatorCopyColumns, plan.validatorsCopy)
   if (plan.newDecided.length > 0) ctes.push(sql`inserted_decided as (${insertDecidedSql(plan.newDecided)})`)
   if (plan.operatorRemovals.length > 0)
     ctes.push(sql`removed_operators as (${markRemovedSql('exporter_operators', plan.operatorRemovals)})`)
   if (plan.validatorRemovals.length > 0)
     ctes.push(sql`removed_validators as (${markRemovedSql('exporter_validators', plan.validatorRemovals)})`)
   ctes.push(...stream.ctes)
-  await pipelined([copied, connection.execute(sql`with ${sql.join(ctes, sql`, `)} ${stream.notify}`)])
+  // The connection sends in call order (and in turn where the driver must).
+  await pipelined([
+    () => plan.validatorsCopy && connection.copyFrom('exporter_validators', validatorCopyColumns, plan.validatorsCopy),
+    () => connection.execute(sql`with ${sql.join(ctes, sql`, `)} ${stream.notify}`),
+  ])
 }
 
 /** `events` sorted by (block, log index); the same array when it already is (the indexer's normal case). */
@@ -361,18 +367,23 @@ async function readWhatTheBatchNeeds(tx: DrizzleExecutor, events: readonly Expor
 
   // The lock first, in its own statement: a statement that waited for it inside would read with the snapshot it
   // took before waiting. The reads are sent right behind it and run after it.
-  const [, counters, operators, validators] = await pipelined([
-    lockExporterStream(tx),
-    readExporterCounters(tx),
-    removedOperatorIds.size === 0
-      ? undefined
-      : tx.execute(sql`select operator_id::text as key, index from exporter_operators
+  const [, counters, operators, validators] = await pipelined(
+    [
+      () => lockExporterStream(tx),
+      () => readExporterCounters(tx),
+      () =>
+        removedOperatorIds.size === 0
+          ? undefined
+          : tx.execute(sql`select operator_id::text as key, index from exporter_operators
           where operator_id = any(${sql.param([...removedOperatorIds])}::numeric[]) and removed_block is null`),
-    removedValidatorKeys.size === 0
-      ? undefined
-      : tx.execute(sql`select public_key as key, index from exporter_validators
+      () =>
+        removedValidatorKeys.size === 0
+          ? undefined
+          : tx.execute(sql`select public_key as key, index from exporter_validators
           where public_key = any(${sql.param([...removedValidatorKeys])}::text[]) and removed_block is null`),
-  ])
+    ],
+    tx,
+  )
   const entries = (result: unknown) =>
     rowsOf<{ key: string; index: number | string }>(result).map((r): [string, number] => [r.key, Number(r.index)])
   return {

@@ -50,9 +50,9 @@ describe('PGlite on its own thread', () => {
     await client.query('create table sent_together (n int primary key)')
     const seen = await client.transaction(async (tx) => {
       const [, , read] = await pipelined([
-        tx.query('insert into sent_together values (1)'),
-        tx.query('insert into sent_together values (2)'),
-        tx.query<{ n: number }>('select n from sent_together order by n'),
+        () => tx.query('insert into sent_together values (1)'),
+        () => tx.query('insert into sent_together values (2)'),
+        () => tx.query<{ n: number }>('select n from sent_together order by n'),
       ])
       return read.rows
     })
@@ -149,12 +149,14 @@ describe('pipelined', () => {
       }, 50),
     )
     const error = await pipelined([
-      Promise.reject(new Error('first')),
-      late,
-      Promise.reject(new Error('second')),
+      () => Promise.reject(new Error('first')),
+      () => late,
+      () => {
+        throw new Error('second')
+      },
     ]).catch((e: unknown) => e)
     expect((error as Error).message).toBe('first')
     expect(lateDone).toBe(true)
-    expect(await pipelined([Promise.resolve(1), undefined, Promise.resolve('b')])).toEqual([1, undefined, 'b'])
+    expect(await pipelined([() => Promise.resolve(1), () => undefined, () => 'b'])).toEqual([1, undefined, 'b'])
   })
 })

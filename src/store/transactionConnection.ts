@@ -37,6 +37,14 @@ export type TransactionConnection = {
 
 const dialect = new PgDialect()
 
+/** drizzle keeps the driver's client on its session. */
+const sessionOf = (tx: DrizzleExecutor) => (tx as unknown as { session?: unknown }).session
+
+/** Whether `tx`'s driver sends one statement at a time (node-postgres), so that sending several together gains nothing. */
+export function sendsInTurn(tx: DrizzleExecutor): boolean {
+  return is(sessionOf(tx), NodePgSession)
+}
+
 /**
  * The caller's transaction's connection (see `TransactionConnection`).
  *
@@ -45,9 +53,9 @@ const dialect = new PgDialect()
  * await pipelined([connection.copyFrom('exporter_validators', validatorCopyColumns, bytes), connection.execute(sql`…`)])
  */
 export function transactionConnection(tx: DrizzleExecutor): TransactionConnection {
-  // drizzle keeps the driver's client on its session: in a transaction, the transaction's (PGlite) or the pool
-  // client that holds it (node-postgres).
-  const session = (tx as unknown as { session?: unknown }).session
+  // In a transaction, the session's client is the transaction's (PGlite) or the pool client that holds it
+  // (node-postgres).
+  const session = sessionOf(tx)
   if (is(session, PgliteSession)) {
     const client = (session as unknown as { client: Pick<Transaction, 'query'> | PgliteThreadTransaction }).client
     return {
