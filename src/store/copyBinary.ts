@@ -68,8 +68,9 @@ export class CopyBinaryWriter {
     this.reserve(12)
     this.view.setInt32(this.at, 8)
     // Two's complement in two words: the high word is floor(value / 2^32), the low word what remains.
-    this.view.setInt32(this.at + 4, Math.floor(value / TWO_TO_32))
-    this.view.setUint32(this.at + 8, value - Math.floor(value / TWO_TO_32) * TWO_TO_32)
+    const high = Math.floor(value / TWO_TO_32)
+    this.view.setInt32(this.at + 4, high)
+    this.view.setUint32(this.at + 8, value - high * TWO_TO_32)
     this.at += 12
   }
 
